@@ -1,0 +1,87 @@
+#include "app/commandline.h"
+
+namespace restyscope::app {
+
+std::optional<CommandLine> parseCommandLine(const std::vector<std::string>& args,
+                                            std::string& error)
+{
+    CommandLine line;
+    bool testConfig = false;
+    bool headless = false;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& arg = args[i];
+        auto value = [&](std::string& out) {
+            if (i + 1 >= args.size()) {
+                error = "option \"" + arg + "\" requires an argument";
+                return false;
+            }
+            out = args[++i];
+            return true;
+        };
+        if (arg == "-h" || arg == "--help" || arg == "-?") {
+            line.mode = CommandLine::Mode::Help;
+            return line;
+        }
+        if (arg == "-v" || arg == "-V" || arg == "--version") {
+            line.mode = CommandLine::Mode::Version;
+            return line;
+        }
+        if (arg == "-t") {
+            testConfig = true;
+        } else if (arg == "--headless") {
+            headless = true;
+        } else if (arg == "--debug-stdio") {
+            line.debugStdio = true;
+        } else if (arg == "-p") {
+            if (!value(line.prefix)) {
+                return std::nullopt;
+            }
+        } else if (arg == "-c") {
+            if (!value(line.confPath)) {
+                return std::nullopt;
+            }
+        } else if (arg == "--trace") {
+            if (!value(line.traceFile)) {
+                return std::nullopt;
+            }
+        } else if (!arg.empty() && arg.front() == '-') {
+            error = "invalid option: \"" + arg + "\"";
+            return std::nullopt;
+        } else if (line.directory.empty()) {
+            line.directory = arg;
+        } else {
+            error = "unexpected argument \"" + arg + "\"";
+            return std::nullopt;
+        }
+    }
+    if (testConfig) {
+        line.mode = CommandLine::Mode::TestConfig;
+    } else if (headless) {
+        line.mode = CommandLine::Mode::Headless;
+    }
+    if (!line.directory.empty() && line.prefix.empty()) {
+        line.prefix = line.directory;
+    }
+    return line;
+}
+
+std::string usageText()
+{
+    return "Usage: restyscope [DIR]\n"
+           "       restyscope --headless [-p PREFIX] [-c CONF] [--trace FILE] [--debug-stdio]\n"
+           "       restyscope -t [-p PREFIX] [-c CONF]\n"
+           "\n"
+           "Options:\n"
+           "  -?,-h,--help   this help\n"
+           "  -v,--version   show the version and exit\n"
+           "  -t             test the configuration and exit\n"
+           "  --headless     run the engine without the GUI (logs to the error_log and stderr)\n"
+           "  -p PREFIX      set the prefix path (default: the current directory)\n"
+           "  -c CONF        set the configuration file (default: conf/nginx.conf)\n"
+           "  --trace FILE   write the event stream as JSON Lines to FILE\n"
+           "  --debug-stdio  scripted stepping: commands on stdin, JSON on stdout\n"
+           "\n"
+           "DIR is an OpenResty prefix (with conf/nginx.conf) or a directory of Lua files.\n";
+}
+
+} // namespace restyscope::app

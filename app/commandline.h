@@ -1,0 +1,26 @@
+#pragma once
+// The command line, as DESIGN.md "Command line" gives it; nginx's -p/-c/-t spellings.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace restyscope::app {
+
+struct CommandLine
+{
+    enum class Mode { Gui, Headless, TestConfig, Version, Help };
+    Mode mode = Mode::Gui;
+    std::string prefix;                    // -p
+    std::string confPath = "conf/nginx.conf"; // -c
+    std::string directory;                 // positional DIR (GUI)
+    std::string traceFile;                 // --trace
+    bool debugStdio = false;               // --debug-stdio
+};
+
+// Returns nullopt and sets error for unknown options or missing values.
+std::optional<CommandLine> parseCommandLine(const std::vector<std::string>& args,
+                                            std::string& error);
+std::string usageText();
+
+} // namespace restyscope::app

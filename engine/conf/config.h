@@ -1,0 +1,117 @@
+#pragma once
+// Design: the typed result of reading nginx.conf. The parser (parser.h) produces a
+// directive tree; the builder (builder.h) checks every directive against its context and
+// argument count and fills these structs. Values a location inherits (from http, server,
+// parent location) are already merged when the builder returns, so the request path only
+// reads the matched LocationConfig.
+
+#include "engine/conf/complexvalue.h"
+#include "engine/conf/regex.h"
+#include "engine/trace/loglevel.h"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace restyscope::engine::conf {
+
+struct SourceLocation
+{
+    std::string file; // absolute path of the conf file the directive came from
+    int line = 0;
+};
+
+using LogLevel = trace::LogLevel;
+
+// A Lua handler directive: *_by_lua_file, *_by_lua_block, *_by_lua 'code'.
+struct LuaHandler
+{
+    enum class Form { File, Block, String };
+    Form form = Form::Block;
+    std::string tag;        // directive family: "content_by_lua", "rewrite_by_lua", ...
+    std::string code;       // inline source exactly as nginx reads it (Block/String)
+    ComplexValue path;      // File form: the path as written, possibly with $variables
+    SourceLocation where;   // Block: line of the directive keyword; String: line of its ';'
+};
+
+// `return code [text|url]` / `return url`.
+struct ReturnAction
+{
+    int status = 0;
+    std::optional<ComplexValue> text; // body text for 2xx/4xx/5xx, Location for 3xx
+};
+
+enum class LocationMatch { Prefix, Exact, PrefixNoRegex, Regex, RegexCaseless, Named };
+
+// Directives valid at http, server and location level (nginx's loc_conf). Unset values
+// inherit from the enclosing level; after merging every field holds its effective value.
+struct LocalConf
+{
+    std::optional<std::uint64_t> clientMaxBodySize;      // default 1m
+    std::optional<bool> luaCodeCache;                     // default on
+    std::optional<LuaHandler> rewriteByLua;
+    std::optional<LuaHandler> accessByLua;
+    std::optional<std::string> defaultType;               // default "text/plain"
+    std::optional<std::uint64_t> keepaliveTimeoutMs;      // default 75s
+    std::optional<std::uint64_t> clientBodyTimeoutMs;     // default 60s
+    std::optional<std::size_t> postponeOutput;            // default 1460
+    std::optional<bool> serverTokens;                     // default on
+    std::optional<bool> luaHttp10Buffering;               // default on
+};
+
+struct LocationConfig
+{
+    LocationMatch match = LocationMatch::Prefix;
+    std::string pattern;               // the URI or regex as written (without modifier)
+    std::shared_ptr<const Regex> regex; // Regex / RegexCaseless
+    SourceLocation where;
+    LocalConf local;                   // merged
+    std::optional<ReturnAction> returnAction; // rewrite-phase `return` of this location
+    std::optional<LuaHandler> contentByLua;   // not inherited, as in nginx
+    std::vector<std::unique_ptr<LocationConfig>> locations; // nested, in config order
+};
+
+struct ListenAddress
+{
+    std::string address = "0.0.0.0"; // as written; restyscope binds only what it is told
+    std::uint16_t port = 80;
+    bool defaultServer = false;
+};
+
+struct ServerConfig
+{
+    SourceLocation where;
+    std::vector<ListenAddress> listen;        // default 0.0.0.0:80 when none given
+    std::vector<std::string> serverNames;
+    LocalConf local;                          // merged server-level values
+    std::optional<ReturnAction> returnAction; // server-rewrite-phase `return`
+    std::vector<std::unique_ptr<LocationConfig>> locations; // top level, in config order
+    std::uint64_t clientHeaderTimeoutMs = 60000;
+    std::size_t clientHeaderBufferSize = 1024;
+    std::size_t largeHeaderBuffersNumber = 4;
+    std::size_t largeHeaderBufferSize = 8192;
+};
+
+struct HttpConfig
+{
+    std::vector<std::unique_ptr<ServerConfig>> servers;
+    std::vector<std::string> luaPackagePath;  // raw directive values, expanded by the runtime
+    std::vector<std::string> luaPackageCpath;
+    std::optional<LuaHandler> initByLua;
+    struct SharedDict { std::string name; std::uint64_t size = 0; SourceLocation where; };
+    std::vector<SharedDict> sharedDicts;
+};
+
+struct Config
+{
+    std::string prefix;    // absolute, with trailing '/'
+    std::string confFile;  // absolute path of the main conf file
+    std::string errorLogPath = "logs/error.log"; // absolute after building
+    LogLevel errorLogLevel = LogLevel::Error;
+    std::string pidPath;   // absolute; empty when none
+    std::unique_ptr<HttpConfig> http; // null when the conf has no http{} block
+};
+
+} // namespace restyscope::engine::conf

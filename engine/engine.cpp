@@ -1,0 +1,224 @@
+#include "engine/engine.h"
+
+#include "engine/conf/builder.h"
+#include "engine/conf/config.h"
+#include "engine/http/listener.h"
+#include "engine/http/phases.h"
+#include "engine/trace/errorlog.h"
+
+#include <asio.hpp>
+#include <luajit.h>
+
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+namespace restyscope::engine {
+
+namespace {
+
+std::string absolutePrefix(const std::string& prefix)
+{
+    std::filesystem::path path = prefix.empty() ? std::filesystem::current_path()
+                                                : std::filesystem::path(prefix);
+    if (path.is_relative()) {
+        path = std::filesystem::current_path() / path;
+    }
+    std::string text = path.lexically_normal().string();
+    if (text.empty() || text.back() != '/') {
+        text.push_back('/');
+    }
+    return text;
+}
+
+} // namespace
+
+struct Engine::Impl
+{
+    EngineOptions options;
+    std::string prefix;
+    std::unique_ptr<conf::Config> config;
+    std::vector<std::string> notices;
+    trace::ErrorLog log;
+    asio::io_context io{1};
+    std::unique_ptr<asio::signal_set> signals;
+    std::unique_ptr<http::PhaseRunner> phases;
+    std::vector<std::unique_ptr<http::Listener>> listeners;
+    std::string pidPath;
+
+    void shutdown()
+    {
+        for (auto& listener : listeners) {
+            listener->stop();
+        }
+        if (signals) {
+            std::error_code ec;
+            signals->cancel(ec);
+        }
+        if (!pidPath.empty()) {
+            std::error_code ec;
+            std::filesystem::remove(pidPath, ec);
+        }
+        io.stop();
+    }
+};
+
+Engine::Engine(EngineOptions options) : d(std::make_unique<Impl>())
+{
+    d->options = std::move(options);
+    d->prefix = absolutePrefix(d->options.prefix);
+    d->log.setMirrorToStderr(d->options.logToStderr);
+}
+
+Engine::~Engine()
+{
+    for (auto& listener : d->listeners) {
+        listener->stop();
+    }
+}
+
+std::string Engine::versionText()
+{
+    return "restyscope/" RESTYSCOPE_VERSION " (" LUAJIT_VERSION ")";
+}
+
+const std::string& Engine::prefix() const
+{
+    return d->prefix;
+}
+
+const std::string& Engine::confFile() const
+{
+    static const std::string none;
+    return d->config ? d->config->confFile : none;
+}
+
+const std::vector<std::string>& Engine::configNotices() const
+{
+    return d->notices;
+}
+
+bool Engine::loadConfig(std::string& error)
+{
+    auto result = conf::loadConfig(d->prefix, d->options.confPath);
+    d->notices.clear();
+    for (const auto& message : result.messages) {
+        d->notices.push_back("[" + std::string(trace::logLevelName(message.level)) + "] " +
+                             message.text);
+    }
+    if (!result.config) {
+        error = "[emerg] " + result.error;
+        return false;
+    }
+    d->config = std::move(result.config);
+    return true;
+}
+
+bool Engine::start(std::string& error)
+{
+    if (!d->config && !loadConfig(error)) {
+        return false;
+    }
+    const conf::Config& config = *d->config;
+    d->log.setLevel(config.errorLogLevel);
+    std::string logError;
+    if (!d->log.open(config.errorLogPath, logError)) {
+        error = "[emerg] " + logError;
+        return false;
+    }
+    d->log.setMirrorToStderr(d->options.logToStderr);
+    for (const auto& message : d->notices) {
+        // "[alert] text" -> the level and the text, in the log's own format
+        const auto close = message.find(']');
+        const auto level = trace::parseLogLevel(message.substr(1, close - 1));
+        d->log.write(level.value_or(trace::LogLevel::Notice), 0, message.substr(close + 2));
+    }
+
+    d->phases = std::make_unique<http::PhaseRunner>(config, d->log);
+    if (config.http) {
+        // One listener per distinct address:port, with the first server's limits there.
+        for (const auto& server : config.http->servers) {
+            for (const auto& listen : server->listen) {
+                bool seen = false;
+                for (const auto& existing : d->listeners) {
+                    seen = seen || (existing->port() == listen.port &&
+                                    existing->address() == listen.address);
+                }
+                if (seen) {
+                    continue;
+                }
+                auto listener = std::make_unique<http::Listener>(d->io, *d->phases, d->log);
+                http::ConnectionLimits limits;
+                limits.headerTimeout = std::chrono::milliseconds(server->clientHeaderTimeoutMs);
+                limits.keepaliveTimeout =
+                    std::chrono::milliseconds(server->local.keepaliveTimeoutMs.value_or(75000));
+                limits.largeHeaderBufferSize = server->largeHeaderBufferSize;
+                limits.largeHeaderBuffers = server->largeHeaderBuffersNumber;
+                listener->setLimits(limits);
+                listener->setRequestConfigurer(
+                    [phases = d->phases.get()](http::HttpRequest& request) {
+                        phases->configureForServer(request);
+                    });
+                std::string bindError;
+                if (!listener->listen(listen.address, listen.port, bindError)) {
+                    error = "[emerg] " + bindError;
+                    d->log.write(trace::LogLevel::Emerg, 0, bindError);
+                    return false;
+                }
+                d->listeners.push_back(std::move(listener));
+            }
+        }
+    }
+    if (!config.pidPath.empty()) {
+        std::ofstream pid(config.pidPath, std::ios::trunc);
+        if (pid) {
+            pid << ::getpid() << '\n';
+            d->pidPath = config.pidPath;
+        }
+    }
+    if (d->options.handleSignals) {
+        d->signals = std::make_unique<asio::signal_set>(d->io, SIGINT, SIGTERM);
+        d->signals->async_wait([this](const std::error_code& ec, int signal) {
+            if (ec) {
+                return;
+            }
+            d->log.write(trace::LogLevel::Notice, 0,
+                         "signal " + std::to_string(signal) +
+                             (signal == SIGTERM ? " (SIGTERM)" : " (SIGINT)") +
+                             " received, exiting");
+            d->shutdown();
+        });
+    }
+    d->log.write(trace::LogLevel::Notice, 0, versionText());
+    return true;
+}
+
+int Engine::run()
+{
+    // Keep running while only timers are pending (no work guard: stop() ends it).
+    auto guard = asio::make_work_guard(d->io);
+    d->io.run();
+    d->log.write(trace::LogLevel::Notice, 0, "exit");
+    return 0;
+}
+
+void Engine::stop()
+{
+    asio::post(d->io, [this] { d->shutdown(); });
+}
+
+void Engine::post(std::function<void()> f)
+{
+    asio::post(d->io, std::move(f));
+}
+
+std::vector<ListenEndpoint> Engine::listening() const
+{
+    std::vector<ListenEndpoint> endpoints;
+    for (const auto& listener : d->listeners) {
+        endpoints.push_back({listener->address(), listener->port()});
+    }
+    return endpoints;
+}
+
+} // namespace restyscope::engine

@@ -1,0 +1,61 @@
+#pragma once
+// Design: the facade the app and the UI bridge use. One Engine owns the configuration,
+// the error log, the Asio loop and the listeners; everything runs on the thread that
+// calls run(). Other threads only post() closures to it.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace restyscope::engine {
+
+struct EngineOptions
+{
+    std::string prefix;   // as given with -p; empty: the current directory
+    std::string confPath = "conf/nginx.conf"; // as given with -c, relative to the prefix
+    bool logToStderr = true;
+    bool handleSignals = true; // SIGINT/SIGTERM stop run()
+};
+
+struct ListenEndpoint
+{
+    std::string address;
+    std::uint16_t port = 0;
+};
+
+class Engine
+{
+public:
+    explicit Engine(EngineOptions options);
+    ~Engine();
+    Engine(const Engine&) = delete;
+    Engine& operator=(const Engine&) = delete;
+
+    // Reads and checks the configuration. On failure error holds nginx's wording,
+    // "[emerg] unknown directive "foo" in /abs/conf/nginx.conf:12".
+    bool loadConfig(std::string& error);
+    // Opens the error log and binds every listen address.
+    bool start(std::string& error);
+    // Runs the loop until stop(); returns the process exit code.
+    int run();
+    // Any thread.
+    void stop();
+    // Any thread: runs f on the engine thread.
+    void post(std::function<void()> f);
+
+    const std::string& prefix() const;
+    const std::string& confFile() const;
+    std::vector<ListenEndpoint> listening() const;
+    // The notices reading the configuration produced ("[alert] lua_code_cache is off...").
+    const std::vector<std::string>& configNotices() const;
+
+    static std::string versionText();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> d;
+};
+
+} // namespace restyscope::engine

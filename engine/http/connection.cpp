@@ -1,0 +1,618 @@
+#include "engine/http/connection.h"
+
+#include "engine/http/status.h"
+#include "engine/http/uri.h"
+#include "engine/trace/errorlog.h"
+
+#include <http_parser.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace restyscope::engine::http {
+
+namespace {
+
+std::uint64_t nextRequestId()
+{
+    static std::uint64_t counter = 0; // engine thread only
+    return ++counter;
+}
+
+bool isHttp11OrLater(const Request& r)
+{
+    return r.httpMajor > 1 || (r.httpMajor == 1 && r.httpMinor >= 1);
+}
+
+} // namespace
+
+// http-parser state for one connection; one message at a time (paused between them).
+struct Connection::Parser
+{
+    http_parser parser{};
+    http_parser_settings settings{};
+    Connection* owner = nullptr;
+    std::string url;
+    std::vector<HeaderField> headers;
+    bool lastWasValue = false;
+    bool headersComplete = false;
+    bool messageComplete = false;
+
+    void reset()
+    {
+        http_parser_init(&parser, HTTP_REQUEST);
+        parser.data = this;
+        url.clear();
+        headers.clear();
+        lastWasValue = false;
+        headersComplete = false;
+        messageComplete = false;
+    }
+
+    static Parser& self(http_parser* p) { return *static_cast<Parser*>(p->data); }
+
+    Parser()
+    {
+        settings.on_url = [](http_parser* p, const char* at, std::size_t len) {
+            self(p).url.append(at, len);
+            return 0;
+        };
+        settings.on_header_field = [](http_parser* p, const char* at, std::size_t len) {
+            auto& s = self(p);
+            if (s.lastWasValue || s.headers.empty()) {
+                s.headers.emplace_back();
+            }
+            s.headers.back().name.append(at, len);
+            s.lastWasValue = false;
+            return 0;
+        };
+        settings.on_header_value = [](http_parser* p, const char* at, std::size_t len) {
+            auto& s = self(p);
+            s.headers.back().value.append(at, len);
+            s.lastWasValue = true;
+            return 0;
+        };
+        settings.on_headers_complete = [](http_parser* p) {
+            self(p).headersComplete = true;
+            http_parser_pause(p, 1); // the body waits until the handler asks for it
+            return 0;
+        };
+        settings.on_body = [](http_parser* p, const char* at, std::size_t len) {
+            self(p).owner->m_current ? self(p).owner->onBodyData(at, len) : void();
+            return 0;
+        };
+        settings.on_message_complete = [](http_parser* p) {
+            self(p).messageComplete = true;
+            http_parser_pause(p, 1); // a pipelined request waits for this one to finish
+            return 0;
+        };
+        reset();
+    }
+};
+
+Connection::Connection(std::uint64_t serial, ConnectionTransport& transport,
+                       RequestHandler& handler, trace::ErrorLog& log)
+    : m_serial(serial), m_transport(transport), m_handler(handler), m_log(log),
+      m_parser(std::make_unique<Parser>())
+{
+    m_parser->owner = this;
+    armDeadline(m_limits.headerTimeout);
+}
+
+Connection::~Connection()
+{
+    detach();
+}
+
+void Connection::setAddresses(std::string remoteAddr, std::uint16_t remotePort,
+                              std::string localAddr, std::uint16_t localPort)
+{
+    m_remoteAddr = std::move(remoteAddr);
+    m_remotePort = remotePort;
+    m_localAddr = std::move(localAddr);
+    m_localPort = localPort;
+}
+
+void Connection::detach()
+{
+    if (m_current) {
+        auto request = std::move(m_current);
+        request->m_connection = nullptr;
+        if (!request->m_finalized && request->m_onAbort) {
+            auto onAbort = std::move(request->m_onAbort);
+            onAbort();
+        }
+    }
+    m_closed = true;
+}
+
+void Connection::armDeadline(std::chrono::milliseconds after)
+{
+    m_deadline = std::chrono::steady_clock::now() + after;
+}
+
+void Connection::consumeOutput(std::size_t n)
+{
+    m_out.erase(0, n);
+}
+
+void Connection::onData(const char* data, std::size_t size)
+{
+    if (m_closed || size == 0) {
+        return;
+    }
+    if (m_state == State::Closing) {
+        return; // lingering close: what arrives now is dropped
+    }
+    if (m_inPos > 0 && m_inPos == m_in.size()) {
+        m_in.clear();
+        m_inPos = 0;
+    }
+    m_in.append(data, size);
+    if (m_state == State::ReadingHeader) {
+        parse();
+    } else if (m_current && (m_current->m_bodyState == HttpRequest::BodyState::Reading ||
+                             m_current->m_bodyState == HttpRequest::BodyState::Discarding)) {
+        feedBody();
+    }
+}
+
+bool Connection::checkHeaderLimits(const char* data, std::size_t size)
+{
+    // nginx keeps the request line and each header line whole in one large buffer.
+    const std::size_t limit = m_limits.largeHeaderBufferSize;
+    const bool inRequestLine = m_parser->url.empty() && m_parser->headers.empty();
+    const char* eol = static_cast<const char*>(std::memchr(data, '\n', size));
+    const std::size_t firstLine = eol ? static_cast<std::size_t>(eol - data) : size;
+    std::size_t pendingLine = firstLine;
+    if (inRequestLine) {
+        pendingLine += m_parser->parser.nread;
+        if (pendingLine > limit) {
+            failHeader(414, "client sent too long URI");
+            return false;
+        }
+    }
+    std::size_t total = m_parser->parser.nread + size;
+    if (total > limit * m_limits.largeHeaderBuffers) {
+        failHeader(kStatusHeaderTooLarge, "client sent too large request");
+        return false;
+    }
+    for (const char* p = eol; p && p < data + size;) {
+        const char* next = static_cast<const char*>(std::memchr(p + 1, '\n', data + size - p - 1));
+        const std::size_t len = static_cast<std::size_t>((next ? next : data + size) - p - 1);
+        if (len > limit) {
+            failHeader(kStatusHeaderTooLarge, "client sent too long header line");
+            return false;
+        }
+        p = next;
+    }
+    return true;
+}
+
+void Connection::parse()
+{
+    while (m_state == State::ReadingHeader && m_inPos < m_in.size()) {
+        const char* data = m_in.data() + m_inPos;
+        const std::size_t size = m_in.size() - m_inPos;
+        if (m_parser->url.empty() && m_parser->headers.empty() && m_parser->parser.nread == 0) {
+            // First byte of a new request: the header timer replaces the keep-alive one.
+            armDeadline(m_limits.headerTimeout);
+        }
+        if (!checkHeaderLimits(data, size)) {
+            return;
+        }
+        const std::size_t parsed = http_parser_execute(&m_parser->parser, &m_parser->settings,
+                                                       data, size);
+        m_inPos += parsed;
+        const auto err = HTTP_PARSER_ERRNO(&m_parser->parser);
+        if (m_parser->headersComplete) {
+            http_parser_pause(&m_parser->parser, 0);
+            startRequest();
+            return;
+        }
+        if (err != HPE_OK) {
+            failHeader(400, "client sent invalid request");
+            return;
+        }
+        if (parsed == 0) {
+            break;
+        }
+    }
+}
+
+void Connection::failHeader(int status, std::string_view logMessage)
+{
+    // An unparseable header still gets nginx's page; the connection closes after it.
+    auto request = std::make_shared<HttpRequest>();
+    request->m_connection = this;
+    request->request.connection = m_serial;
+    request->request.id = nextRequestId();
+    request->request.remoteAddr = m_remoteAddr;
+    request->request.serverAddr = m_localAddr;
+    request->request.serverPort = m_localPort;
+    request->request.httpMajor = std::max<int>(1, m_parser->parser.http_major);
+    request->request.httpMinor = m_parser->parser.http_major >= 1 ? m_parser->parser.http_minor : 0;
+    if (request->request.httpMajor > 1) {
+        request->request.httpMajor = 1;
+        request->request.httpMinor = 1;
+    }
+    if (m_configure) {
+        m_configure(*request);
+    }
+    m_log.write(trace::LogLevel::Info, m_serial,
+                std::string(logMessage) + " while reading client request headers, client: " +
+                    m_remoteAddr);
+    m_current = request;
+    m_state = State::Processing;
+    request->m_keepAlive = false;
+    sendSpecialResponse(*request, status);
+    request->m_finalized = true;
+    m_current.reset();
+    request->m_connection = nullptr;
+    m_state = State::Closing;
+    m_closing = true;
+    m_transport.wake();
+}
+
+void Connection::startRequest()
+{
+    Parser& p = *m_parser;
+    auto request = std::make_shared<HttpRequest>();
+    Request& r = request->request;
+    r.id = nextRequestId();
+    r.connection = m_serial;
+    r.method = http_method_str(static_cast<http_method>(p.parser.method));
+    r.httpMajor = p.parser.http_major;
+    r.httpMinor = p.parser.http_minor;
+    r.requestUri = p.url;
+    r.requestLine = r.method + " " + p.url + " " + r.httpVersionText();
+    r.headers = std::move(p.headers);
+    r.keepAlive = http_should_keep_alive(&p.parser) != 0;
+    r.headOnly = p.parser.method == HTTP_HEAD;
+    r.chunked = (p.parser.flags & F_CHUNKED) != 0;
+    r.contentLength = (!r.chunked && p.parser.content_length != ULLONG_MAX)
+                          ? static_cast<std::int64_t>(p.parser.content_length)
+                          : -1;
+    r.remoteAddr = m_remoteAddr;
+    r.remotePort = m_remotePort;
+    r.serverAddr = m_localAddr;
+    r.serverPort = m_localPort;
+    r.startTime = std::chrono::steady_clock::now();
+    r.startWallTime = std::chrono::system_clock::now();
+    request->m_connection = this;
+    request->m_keepAlive = r.keepAlive;
+    m_current = request;
+    m_state = State::Processing;
+    m_deadline = {};
+    ++m_requests;
+
+    RequestTarget target;
+    bool valid = splitRequestTarget(r.requestUri, target) && normalizeUriPath(target.path, r.uri);
+    r.args = std::move(target.args);
+    const std::string* hostHeader = r.header("Host");
+    std::string host = !target.host.empty() ? target.host : (hostHeader ? *hostHeader : "");
+    if (const auto colon = host.rfind(':'); colon != std::string::npos && host.front() != '[') {
+        host.resize(colon);
+    }
+    std::transform(host.begin(), host.end(), host.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    r.host = std::move(host);
+    if (m_configure) {
+        m_configure(*request);
+    }
+    if (!valid) {
+        m_log.write(trace::LogLevel::Info, m_serial,
+                    "client sent invalid request while reading client request line, client: " +
+                        m_remoteAddr + ", server: , request: \"" + r.requestLine + "\"");
+        request->m_keepAlive = false;
+        request->finalize(400);
+        return;
+    }
+    if (isHttp11OrLater(r) && !hostHeader) {
+        m_log.write(trace::LogLevel::Info, m_serial,
+                    "client sent HTTP/1.1 request without \"Host\" header while reading client "
+                    "request headers, client: " +
+                        m_remoteAddr + ", server: , request: \"" + r.requestLine + "\"");
+        request->m_keepAlive = false;
+        request->finalize(400);
+        return;
+    }
+    m_handler.handleRequest(request);
+}
+
+void Connection::onBodyData(const char* data, std::size_t size)
+{
+    HttpRequest& request = *m_current;
+    request.m_bodyReceived += size;
+    if (request.m_bodyState == HttpRequest::BodyState::Reading) {
+        if (request.clientMaxBodySize != 0 && request.m_bodyReceived > request.clientMaxBodySize) {
+            m_log.write(trace::LogLevel::Error, m_serial,
+                        "client intended to send too large chunked body: " +
+                            std::to_string(request.m_bodyReceived) + " bytes, client: " +
+                            m_remoteAddr + ", server: , request: \"" +
+                            request.request.requestLine + "\"");
+            request.m_bodyState = HttpRequest::BodyState::Discarding;
+            m_bodyError = 413;
+            return;
+        }
+        request.m_body.append(data, size);
+    }
+}
+
+void Connection::feedBody()
+{
+    HttpRequest& request = *m_current;
+    Parser& p = *m_parser;
+    while (!p.messageComplete && m_inPos < m_in.size()) {
+        const std::size_t parsed = http_parser_execute(&p.parser, &p.settings,
+                                                       m_in.data() + m_inPos,
+                                                       m_in.size() - m_inPos);
+        m_inPos += parsed;
+        const auto err = HTTP_PARSER_ERRNO(&p.parser);
+        if (err != HPE_OK && err != HPE_PAUSED) {
+            bodyFinished(400);
+            return;
+        }
+        if (m_bodyError != 0) {
+            const int status = m_bodyError;
+            m_bodyError = 0;
+            bodyFinished(status);
+            return;
+        }
+        if (parsed == 0) {
+            break;
+        }
+    }
+    if (p.messageComplete) {
+        http_parser_pause(&p.parser, 0);
+        bodyFinished(0);
+    } else if (request.m_bodyState == HttpRequest::BodyState::Reading) {
+        armDeadline(request.bodyTimeout);
+        m_transport.wake();
+    }
+}
+
+void Connection::bodyFinished(int status)
+{
+    HttpRequest& request = *m_current;
+    const bool wasReading = request.m_bodyState == HttpRequest::BodyState::Reading;
+    if (status != 0) {
+        // Whatever is left of the body is unusable: the connection ends after the response.
+        request.m_keepAlive = false;
+        request.m_bodyState = HttpRequest::BodyState::Done;
+        m_bodyBroken = true;
+    } else {
+        request.m_bodyState = HttpRequest::BodyState::Done;
+    }
+    m_deadline = {};
+    if (wasReading && request.m_bodyDone) {
+        auto done = std::move(request.m_bodyDone);
+        auto keepAlive = request.shared_from_this();
+        done(status);
+        return;
+    }
+    if (request.m_finalized) {
+        requestDone(request);
+    }
+}
+
+void Connection::sendSpecialResponse(HttpRequest& request, int status)
+{
+    ResponseHeaders& headers = request.headersOut;
+    headers.status = status;
+    headers.contentType.clear();
+    headers.headers.clear();
+    if (specialResponseClosesConnection(status)) {
+        request.m_keepAlive = false;
+    }
+    const std::string page = specialResponsePage(status, request.responseOptions.serverToken);
+    if (!page.empty()) {
+        headers.contentType = "text/html";
+    }
+    headers.contentLength = static_cast<std::int64_t>(page.size());
+    ResponseOptions options = request.responseOptions;
+    options.bufferWholeBody = false;
+    if (!request.m_writer) {
+        request.m_writer = std::make_unique<ResponseWriter>(m_out);
+    }
+    if (page.empty()) {
+        // nginx sends no Content-Type when it has no page for the status.
+        headers.contentType.clear();
+        options.defaultType.clear();
+    }
+    request.m_keepAlive =
+        request.m_writer->sendHeader(request.request, headers, options, request.m_keepAlive);
+    request.m_writer->sendBody(page, true, true);
+}
+
+void Connection::finishRequest(HttpRequest& request, int rc)
+{
+    if (rc == kNgxError || rc == kStatusClose || rc == kStatusClientClosed ||
+        rc == kStatusRequestTimeout) {
+        request.m_keepAlive = false;
+        if (request.m_writer) {
+            request.m_writer->discardPostponed();
+        }
+        closeNow();
+        return;
+    }
+    const bool headerSent = request.headerSent();
+    if (rc >= 300 && !headerSent) {
+        sendSpecialResponse(request, rc);
+    } else {
+        if (!headerSent) {
+            if (rc > 0) {
+                request.headersOut.status = rc;
+            }
+            request.sendHeader();
+        }
+        if (request.m_writer && !request.m_writer->lastSent()) {
+            request.m_writer->sendBody({}, true, true);
+        }
+    }
+    if (request.m_bodyState == HttpRequest::BodyState::Unread) {
+        request.discardBody();
+        return; // discardBody() calls requestDone() once the body is gone
+    }
+    if (request.m_bodyState == HttpRequest::BodyState::Done) {
+        requestDone(request);
+    }
+}
+
+void Connection::requestDone(HttpRequest& request)
+{
+    if (m_current.get() != &request) {
+        return;
+    }
+    auto keep = std::move(m_current);
+    keep->m_connection = nullptr;
+    const bool keepAlive = keep->m_keepAlive && !m_peerClosed && !m_bodyBroken &&
+                           m_limits.keepaliveTimeout.count() > 0;
+    if (!keepAlive) {
+        m_state = State::Closing;
+        m_closing = true;
+        m_deadline = {};
+        m_transport.wake();
+        return;
+    }
+    // Ready for the next request on this connection (maybe already pipelined).
+    m_parser->reset();
+    m_state = State::ReadingHeader;
+    armDeadline(m_limits.keepaliveTimeout);
+    if (m_inPos < m_in.size()) {
+        parse();
+    }
+    m_transport.wake();
+}
+
+void Connection::closeNow()
+{
+    if (m_current) {
+        m_current->m_connection = nullptr;
+        m_current.reset();
+    }
+    m_out.clear();
+    m_state = State::Closing;
+    m_closing = true;
+    m_deadline = {};
+    m_transport.wake();
+}
+
+void Connection::onPeerClosed()
+{
+    m_peerClosed = true;
+    if (m_state == State::ReadingHeader || m_state == State::Closing) {
+        m_state = State::Closing;
+        m_closing = true;
+        m_out.clear();
+        m_deadline = {};
+        m_transport.wake();
+        return;
+    }
+    if (m_current && m_current->m_bodyState == HttpRequest::BodyState::Reading) {
+        bodyFinished(kStatusClientClosed);
+    }
+}
+
+void Connection::onTimeout()
+{
+    m_deadline = {};
+    if (m_state == State::ReadingHeader) {
+        if (m_parser->parser.nread > 0 || !m_parser->url.empty()) {
+            m_log.write(trace::LogLevel::Info, m_serial,
+                        "client timed out (110: Connection timed out) while reading client "
+                        "request headers, client: " +
+                            m_remoteAddr);
+        }
+        closeNow();
+        return;
+    }
+    if (m_current && m_current->m_bodyState == HttpRequest::BodyState::Reading) {
+        bodyFinished(kStatusRequestTimeout);
+        return;
+    }
+    if (m_current && m_current->m_bodyState == HttpRequest::BodyState::Discarding) {
+        closeNow();
+    }
+}
+
+// ---- HttpRequest ----
+
+bool HttpRequest::sendHeader()
+{
+    if (!m_connection) {
+        return false;
+    }
+    if (!m_writer) {
+        m_writer = std::make_unique<ResponseWriter>(m_connection->m_out);
+    }
+    if (!m_writer->headerSent()) {
+        m_keepAlive = m_writer->sendHeader(request, headersOut, responseOptions, m_keepAlive);
+    }
+    return true;
+}
+
+bool HttpRequest::output(std::string_view data, bool flush, bool last)
+{
+    if (!sendHeader()) {
+        return false;
+    }
+    const std::size_t before = m_connection->m_out.size();
+    m_writer->sendBody(data, flush, last);
+    if (m_connection->m_out.size() != before) {
+        m_connection->m_transport.wake();
+    }
+    return true;
+}
+
+void HttpRequest::finalize(int rc)
+{
+    if (m_finalized) {
+        return;
+    }
+    m_finalized = true;
+    m_bodyDone = nullptr;
+    m_onAbort = nullptr;
+    if (!m_connection) {
+        return;
+    }
+    Connection* connection = m_connection;
+    connection->finishRequest(*this, rc);
+    connection->m_transport.wake();
+}
+
+void HttpRequest::readBody(std::function<void(int status)> done)
+{
+    if (m_bodyState == BodyState::Done || !m_connection) {
+        done(m_connection ? 0 : kStatusClientClosed);
+        return;
+    }
+    m_bodyDone = std::move(done);
+    m_bodyState = BodyState::Reading;
+    Connection& c = *m_connection;
+    const std::string* expect = request.header("Expect");
+    if (expect && equalsIgnoreCase(*expect, "100-continue") && isHttp11OrLater(request) &&
+        c.m_inPos == c.m_in.size()) {
+        c.m_out.append("HTTP/1.1 100 Continue\r\n\r\n");
+    }
+    c.armDeadline(bodyTimeout);
+    c.feedBody();
+}
+
+void HttpRequest::discardBody()
+{
+    if (!m_connection || m_bodyState == BodyState::Done) {
+        return;
+    }
+    m_bodyState = BodyState::Discarding;
+    Connection& c = *m_connection;
+    const std::string* expect = request.header("Expect");
+    if (expect && equalsIgnoreCase(*expect, "100-continue") && isHttp11OrLater(request) &&
+        c.m_inPos == c.m_in.size() && !headerSent()) {
+        c.m_out.append("HTTP/1.1 100 Continue\r\n\r\n");
+    }
+    c.armDeadline(bodyTimeout);
+    c.feedBody();
+}
+
+} // namespace restyscope::engine::http

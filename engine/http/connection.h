@@ -1,0 +1,179 @@
+#pragma once
+// Design: one client connection as a state machine with no I/O of its own (the listener,
+// or a test, moves the bytes). It parses requests one at a time with http-parser, enforces
+// nginx's limits, hands each complete header to the RequestHandler, reads or discards the
+// body when the handler asks, and serialises the response. Pipelined input waits in the
+// input buffer until the previous request is finalized, as in nginx.
+
+#include "engine/http/request.h"
+#include "engine/http/response.h"
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace restyscope::engine::trace {
+class ErrorLog;
+}
+
+namespace restyscope::engine::http {
+
+class Connection;
+class HttpRequest;
+
+// The phase runner. Called on the engine thread when a request header is complete.
+class RequestHandler
+{
+public:
+    virtual ~RequestHandler() = default;
+    // The handler finalizes the request now or later (HttpRequest::finalize).
+    virtual void handleRequest(const std::shared_ptr<HttpRequest>& request) = 0;
+};
+
+// What the connection needs from whoever owns the socket.
+class ConnectionTransport
+{
+public:
+    virtual ~ConnectionTransport() = default;
+    // Output was queued, the deadline moved or the connection wants to close: look again.
+    virtual void wake() = 0;
+};
+
+struct ConnectionLimits
+{
+    std::size_t largeHeaderBufferSize = 8192;
+    std::size_t largeHeaderBuffers = 4;
+    std::chrono::milliseconds headerTimeout{60000};
+    std::chrono::milliseconds keepaliveTimeout{75000};
+};
+
+// Per-request state handed to handlers (nginx's ngx_http_request_t, minus the parsing).
+// Shared so a parked handler can outlive its connection; it then sees connectionClosed().
+class HttpRequest : public std::enable_shared_from_this<HttpRequest>
+{
+public:
+    Request request;
+    ResponseHeaders headersOut;
+    ResponseOptions responseOptions;
+    std::uint64_t clientMaxBodySize = 1024 * 1024;
+    std::chrono::milliseconds bodyTimeout{60000};
+
+    bool connectionClosed() const { return m_connection == nullptr; }
+    bool headerSent() const { return m_writer && m_writer->headerSent(); }
+    bool finalized() const { return m_finalized; }
+    const ResponseWriter* writer() const { return m_writer.get(); }
+
+    // ngx_http_send_header. Returns false when the connection is gone.
+    bool sendHeader();
+    // ngx_http_output_filter with one buffer. Sends the header first if needed.
+    bool output(std::string_view data, bool flush = false, bool last = false);
+    // ngx_http_finalize_request: rc is a status (>= 300 sends nginx's page when no header
+    // went out yet), kNgxOk (sends the last buffer), kNgxError/444/408/499 (close), or
+    // kNgxDone (the handler already finished the response).
+    void finalize(int rc);
+    // Starts reading the body; done() runs once it is complete (body() holds it) or with an
+    // error status (413, 400, 408) that the handler should finalize with.
+    void readBody(std::function<void(int status)> done);
+    void discardBody();
+    bool bodyComplete() const { return m_bodyState == BodyState::Done; }
+    const std::string& body() const { return m_body; }
+    // Called when the client goes away while the request is not finalized.
+    void setAbortHandler(std::function<void()> handler) { m_onAbort = std::move(handler); }
+
+private:
+    friend class Connection;
+    enum class BodyState { Unread, Reading, Discarding, Done };
+
+    Connection* m_connection = nullptr;
+    std::unique_ptr<ResponseWriter> m_writer;
+    bool m_finalized = false;
+    bool m_keepAlive = false;
+    BodyState m_bodyState = BodyState::Unread;
+    std::uint64_t m_bodyReceived = 0;
+    std::string m_body;
+    std::function<void(int)> m_bodyDone;
+    std::function<void()> m_onAbort;
+};
+
+class Connection
+{
+public:
+    Connection(std::uint64_t serial, ConnectionTransport& transport, RequestHandler& handler,
+               trace::ErrorLog& log);
+    ~Connection();
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+
+    void setAddresses(std::string remoteAddr, std::uint16_t remotePort, std::string localAddr,
+                      std::uint16_t localPort);
+    void setLimits(const ConnectionLimits& limits) { m_limits = limits; }
+    // Supplies per-request defaults (server, limits) once the header is parsed.
+    void setRequestConfigurer(std::function<void(HttpRequest&)> configurer)
+    {
+        m_configure = std::move(configurer);
+    }
+
+    // Bytes from the socket.
+    void onData(const char* data, std::size_t size);
+    // The peer closed its side (read returned 0) or the socket failed.
+    void onPeerClosed();
+    // The deadline passed.
+    void onTimeout();
+
+    std::string& output() { return m_out; }
+    void consumeOutput(std::size_t n);
+    bool wantsClose() const { return m_closing && m_out.empty(); }
+    bool closed() const { return m_closed; }
+    // Zero when no timer is armed.
+    std::chrono::steady_clock::time_point deadline() const { return m_deadline; }
+    std::uint64_t serial() const { return m_serial; }
+    std::uint64_t requestsServed() const { return m_requests; }
+    // Called by the transport when the socket is gone for good.
+    void detach();
+
+private:
+    friend class HttpRequest;
+    enum class State { ReadingHeader, Processing, Closing };
+    struct Parser;
+
+    void parse();
+    void startRequest();
+    void finishRequest(HttpRequest& request, int rc);
+    void sendSpecialResponse(HttpRequest& request, int status);
+    void requestDone(HttpRequest& request);
+    void failHeader(int status, std::string_view logMessage);
+    void closeNow();
+    void armDeadline(std::chrono::milliseconds after);
+    bool checkHeaderLimits(const char* data, std::size_t size);
+    void feedBody();
+    void onBodyData(const char* data, std::size_t size);
+    void bodyFinished(int status);
+
+    std::uint64_t m_serial;
+    ConnectionTransport& m_transport;
+    RequestHandler& m_handler;
+    trace::ErrorLog& m_log;
+    ConnectionLimits m_limits;
+    std::function<void(HttpRequest&)> m_configure;
+    std::unique_ptr<Parser> m_parser;
+    std::string m_in;
+    std::size_t m_inPos = 0;
+    std::string m_out;
+    State m_state = State::ReadingHeader;
+    bool m_closing = false;
+    bool m_closed = false;
+    bool m_peerClosed = false;
+    bool m_bodyBroken = false; // the body was cut short: no keep-alive after this request
+    int m_bodyError = 0;       // set by the body callback, acted on after the parser returns
+    std::shared_ptr<HttpRequest> m_current;
+    std::chrono::steady_clock::time_point m_deadline{};
+    std::uint64_t m_requests = 0;
+    std::string m_remoteAddr;
+    std::uint16_t m_remotePort = 0;
+    std::string m_localAddr;
+    std::uint16_t m_localPort = 0;
+};
+
+} // namespace restyscope::engine::http

@@ -1,0 +1,280 @@
+#include "engine/http/phases.h"
+
+#include "engine/conf/config.h"
+#include "engine/conf/locationmatcher.h"
+#include "engine/http/status.h"
+#include "engine/http/variables.h"
+#include "engine/trace/errorlog.h"
+
+#include <sys/stat.h>
+
+namespace restyscope::engine::http {
+
+namespace {
+
+std::string evaluate(const conf::ComplexValue& value, const Request& request)
+{
+    return value.evaluate(
+        [&request](std::string_view name) { return variableValue(request, name); });
+}
+
+void applyLocalConf(HttpRequest& request, const conf::LocalConf& local)
+{
+    if (local.clientMaxBodySize) {
+        request.clientMaxBodySize = *local.clientMaxBodySize;
+    }
+    if (local.clientBodyTimeoutMs) {
+        request.bodyTimeout = std::chrono::milliseconds(*local.clientBodyTimeoutMs);
+    }
+    if (local.defaultType) {
+        request.responseOptions.defaultType = *local.defaultType;
+    }
+    if (local.postponeOutput) {
+        request.responseOptions.postponeOutput = *local.postponeOutput;
+    }
+    if (local.serverTokens) {
+        request.responseOptions.serverToken =
+            *local.serverTokens ? "restyscope/" RESTYSCOPE_VERSION : "restyscope";
+    }
+}
+
+} // namespace
+
+std::string logContext(const Request& request)
+{
+    std::string text = ", client: " + request.remoteAddr + ", server: ";
+    if (request.server && !request.server->serverNames.empty()) {
+        text += request.server->serverNames.front();
+    }
+    text += ", request: \"" + request.requestLine + "\"";
+    if (const auto* host = request.header("Host")) {
+        text += ", host: \"" + *host + "\"";
+    }
+    return text;
+}
+
+PhaseRunner::PhaseRunner(const conf::Config& config, trace::ErrorLog& log)
+    : m_config(config), m_log(log), m_serverToken("restyscope/" RESTYSCOPE_VERSION)
+{
+}
+
+const conf::ServerConfig* PhaseRunner::selectServer(const std::string& address,
+                                                    std::uint16_t port,
+                                                    const std::string& host) const
+{
+    if (!m_config.http) {
+        return nullptr;
+    }
+    const conf::ServerConfig* first = nullptr;
+    const conf::ServerConfig* byDefault = nullptr;
+    for (const auto& server : m_config.http->servers) {
+        bool listensHere = false;
+        bool isDefault = false;
+        for (const auto& listen : server->listen) {
+            if (listen.port == port &&
+                (listen.address == address || listen.address == "0.0.0.0" ||
+                 listen.address == "*" || listen.address == "::")) {
+                listensHere = true;
+                isDefault = isDefault || listen.defaultServer;
+            }
+        }
+        if (!listensHere) {
+            continue;
+        }
+        if (!first) {
+            first = server.get();
+        }
+        if (isDefault && !byDefault) {
+            byDefault = server.get();
+        }
+        for (const auto& name : server->serverNames) {
+            if (!host.empty() && name == host) {
+                return server.get();
+            }
+        }
+    }
+    if (byDefault) {
+        return byDefault;
+    }
+    return first ? first : (m_config.http->servers.empty() ? nullptr
+                                                            : m_config.http->servers.front().get());
+}
+
+void PhaseRunner::configureForServer(HttpRequest& request) const
+{
+    Request& r = request.request;
+    request.responseOptions.serverToken = m_serverToken;
+    r.server = selectServer(r.serverAddr, r.serverPort, r.host);
+    if (r.server) {
+        applyLocalConf(request, r.server->local);
+    }
+}
+
+void PhaseRunner::handleRequest(const std::shared_ptr<HttpRequest>& request)
+{
+    configureForServer(*request);
+    run(request, Phase::ServerRewrite);
+}
+
+void PhaseRunner::internalRedirect(const std::shared_ptr<HttpRequest>& request, std::string uri,
+                                   std::string args)
+{
+    Request& r = request->request;
+    r.uri = std::move(uri);
+    r.args = std::move(args);
+    r.location = nullptr;
+    r.captures.clear();
+    r.namedCaptures.clear();
+    run(request, Phase::ServerRewrite);
+}
+
+void PhaseRunner::resume(const std::shared_ptr<HttpRequest>& request, Phase phase,
+                         PhaseOutcome outcome)
+{
+    switch (outcome.kind) {
+    case PhaseOutcome::Kind::Again:
+        return;
+    case PhaseOutcome::Kind::InternalRedirect:
+        return;
+    case PhaseOutcome::Kind::Finalize:
+        request->finalize(outcome.rc);
+        return;
+    case PhaseOutcome::Kind::Continue:
+        break;
+    }
+    if (request->finalized()) {
+        return;
+    }
+    // A rewrite/access handler that sent a header ended the request (semantics.md 3.6).
+    if (phase != Phase::Content && request->headerSent()) {
+        request->finalize(kNgxOk);
+        return;
+    }
+    run(request, static_cast<Phase>(static_cast<int>(phase) + 1));
+}
+
+bool PhaseRunner::runReturn(const std::shared_ptr<HttpRequest>& request, const void* actionPtr)
+{
+    const auto& action = *static_cast<const conf::ReturnAction*>(actionPtr);
+    Request& r = request->request;
+    const int status = action.status;
+    if (status >= 400 && !action.text) {
+        request->finalize(status);
+        return true;
+    }
+    if (status == kStatusClose) {
+        request->finalize(status);
+        return true;
+    }
+    const std::string text = action.text ? evaluate(*action.text, r) : std::string();
+    if (isRedirectStatus(status)) {
+        request->headersOut.location = text;
+        request->finalize(status);
+        return true;
+    }
+    // ngx_http_send_response: the text is the body, in the location's default type.
+    request->headersOut.status = status;
+    request->headersOut.contentLength = static_cast<std::int64_t>(text.size());
+    request->sendHeader();
+    request->output(text, true, true);
+    request->finalize(kNgxOk);
+    return true;
+}
+
+bool PhaseRunner::findConfig(const std::shared_ptr<HttpRequest>& request)
+{
+    Request& r = request->request;
+    if (!r.server) {
+        request->finalize(404);
+        return false;
+    }
+    const auto match = conf::findLocation(*r.server, r.uri);
+    r.location = match.location;
+    r.captures = match.captures;
+    r.namedCaptures = match.named;
+    if (r.location) {
+        applyLocalConf(*request, r.location->local);
+    }
+    if (r.contentLength > 0 && request->clientMaxBodySize != 0 &&
+        static_cast<std::uint64_t>(r.contentLength) > request->clientMaxBodySize) {
+        m_log.write(trace::LogLevel::Error, r.connection,
+                    "client intended to send too large body: " + std::to_string(r.contentLength) +
+                        " bytes" + logContext(r));
+        request->finalize(413);
+        return false;
+    }
+    return true;
+}
+
+void PhaseRunner::run(const std::shared_ptr<HttpRequest>& request, Phase phase)
+{
+    Request& r = request->request;
+    while (phase != Phase::Done && !request->finalized()) {
+        switch (phase) {
+        case Phase::ServerRewrite:
+            if (r.server && r.server->returnAction) {
+                runReturn(request, &*r.server->returnAction);
+                return;
+            }
+            break;
+        case Phase::FindConfig:
+            if (!findConfig(request)) {
+                return;
+            }
+            break;
+        case Phase::Rewrite:
+            if (r.location && r.location->returnAction) {
+                runReturn(request, &*r.location->returnAction);
+                return;
+            }
+            [[fallthrough]];
+        case Phase::Access:
+        case Phase::Content:
+            if (m_lua && m_lua->handles(*request, phase)) {
+                const PhaseOutcome outcome = m_lua->run(request, phase);
+                if (outcome.kind != PhaseOutcome::Kind::Continue) {
+                    resume(request, phase, outcome);
+                    return;
+                }
+                if (phase != Phase::Content && request->headerSent()) {
+                    request->finalize(kNgxOk);
+                    return;
+                }
+                if (phase == Phase::Content) {
+                    return;
+                }
+            } else if (phase == Phase::Content) {
+                staticContent(request);
+                return;
+            }
+            break;
+        case Phase::Done:
+            break;
+        }
+        phase = static_cast<Phase>(static_cast<int>(phase) + 1);
+    }
+}
+
+void PhaseRunner::staticContent(const std::shared_ptr<HttpRequest>& request)
+{
+    // No handler: nginx's static module looks under <prefix>/html. restyscope serves no
+    // files; it answers as nginx does when the file is not there.
+    const Request& r = request->request;
+    std::string path = m_config.prefix + "html" + r.uri;
+    struct stat info{};
+    if (r.uri.back() == '/') {
+        const std::string directory = path;
+        path += "index.html";
+        if (::stat(path.c_str(), &info) != 0 && ::stat(directory.c_str(), &info) == 0) {
+            m_log.write(trace::LogLevel::Error, r.connection,
+                        "directory index of \"" + directory + "\" is forbidden" + logContext(r));
+            request->finalize(403);
+            return;
+        }
+    }
+    m_log.write(trace::LogLevel::Error, r.connection,
+                "open() \"" + path + "\" failed (2: No such file or directory)" + logContext(r));
+    request->finalize(404);
+}
+
+} // namespace restyscope::engine::http

@@ -1,0 +1,67 @@
+#include "engine/runtime/cachekey.h"
+
+#include <openssl/evp.h>
+
+#include <array>
+#include <memory>
+
+namespace restyscope::engine::runtime {
+
+namespace {
+
+constexpr std::string_view kInlineTag = "_nhli_";
+constexpr std::string_view kFileTag = "nhlf_";
+
+struct MdCtxDeleter
+{
+    void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
+};
+
+} // namespace
+
+std::string md5Hex(std::string_view data)
+{
+    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+    unsigned int length = 0;
+    const std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(EVP_MD_CTX_new());
+    if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_md5(), nullptr) != 1
+        || EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1
+        || EVP_DigestFinal_ex(ctx.get(), digest.data(), &length) != 1) {
+        return {}; // only on allocation failure inside OpenSSL
+    }
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(length * 2);
+    for (unsigned int i = 0; i < length; ++i) {
+        out.push_back(kHex[digest[i] >> 4]);
+        out.push_back(kHex[digest[i] & 0x0f]);
+    }
+    return out;
+}
+
+std::string inlineCacheKey(std::string_view tag, std::string_view source)
+{
+    std::string key;
+    key.reserve(tag.size() + kInlineTag.size() + 32);
+    key.append(tag).append(kInlineTag).append(md5Hex(source));
+    return key;
+}
+
+std::string fileCacheKey(std::string_view path)
+{
+    std::string key(kFileTag);
+    key.append(md5Hex(path));
+    return key;
+}
+
+std::string rebasePath(std::string_view prefix, std::string_view path)
+{
+    if (!path.empty() && path.front() == '/') {
+        return std::string(path);
+    }
+    std::string full(prefix);
+    full.append(path);
+    return full;
+}
+
+} // namespace restyscope::engine::runtime
