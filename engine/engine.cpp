@@ -1,10 +1,14 @@
 #include "engine/engine.h"
 
+#include "engine/api/api.h"
 #include "engine/conf/builder.h"
 #include "engine/conf/config.h"
 #include "engine/http/listener.h"
 #include "engine/http/phases.h"
+#include "engine/sched/luamodule.h"
+#include "engine/sched/scheduler.h"
 #include "engine/trace/errorlog.h"
+#include "engine/trace/tracer.h"
 
 #include <asio.hpp>
 #include <luajit.h>
@@ -42,7 +46,10 @@ struct Engine::Impl
     trace::ErrorLog log;
     asio::io_context io{1};
     std::unique_ptr<asio::signal_set> signals;
+    trace::Tracer tracer;
     std::unique_ptr<http::PhaseRunner> phases;
+    std::unique_ptr<sched::Scheduler> scheduler;
+    std::unique_ptr<sched::LuaModule> lua;
     std::vector<std::unique_ptr<http::Listener>> listeners;
     std::string pidPath;
 
@@ -107,7 +114,7 @@ bool Engine::loadConfig(std::string& error)
                              message.text);
     }
     if (!result.config) {
-        error = "[emerg] " + result.error;
+        error = "[" + std::string(conf::logLevelName(result.errorLevel)) + "] " + result.error;
         return false;
     }
     d->config = std::move(result.config);
@@ -135,6 +142,16 @@ bool Engine::start(std::string& error)
     }
 
     d->phases = std::make_unique<http::PhaseRunner>(config, d->log);
+    d->scheduler = std::make_unique<sched::Scheduler>(d->io, d->tracer, d->log);
+    d->lua = std::make_unique<sched::LuaModule>(config, *d->scheduler, *d->phases,
+                                                &api::installNgxApi);
+    std::string luaError;
+    if (!d->lua->init(luaError)) {
+        error = luaError;
+        d->log.write(trace::LogLevel::Error, 0, luaError.substr(luaError.find(']') + 2));
+        return false;
+    }
+    d->phases->setLuaModule(d->lua.get());
     if (config.http) {
         // One listener per distinct address:port, with the first server's limits there.
         for (const auto& server : config.http->servers) {
@@ -210,6 +227,21 @@ void Engine::stop()
 void Engine::post(std::function<void()> f)
 {
     asio::post(d->io, std::move(f));
+}
+
+trace::Tracer& Engine::tracer()
+{
+    return d->tracer;
+}
+
+std::size_t Engine::liveLuaRequests() const
+{
+    return d->lua ? d->lua->liveRequestCount() : 0;
+}
+
+std::size_t Engine::liveVms() const
+{
+    return d->lua ? d->lua->liveVmCount() : 0;
 }
 
 std::vector<ListenEndpoint> Engine::listening() const

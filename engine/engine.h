@@ -11,6 +11,10 @@
 
 namespace restyscope::engine {
 
+namespace trace {
+class Tracer;
+}
+
 struct EngineOptions
 {
     std::string prefix;   // as given with -p; empty: the current directory
@@ -50,6 +54,12 @@ public:
     std::vector<ListenEndpoint> listening() const;
     // The notices reading the configuration produced ("[alert] lua_code_cache is off...").
     const std::vector<std::string>& configNotices() const;
+
+    // Engine thread: where probes go (attach a trace::EventSink).
+    trace::Tracer& tracer();
+    // Engine thread: requests with a live Lua ctx, and live VMs (main included).
+    std::size_t liveLuaRequests() const;
+    std::size_t liveVms() const;
 
     static std::string versionText();
 

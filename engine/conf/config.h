@@ -17,6 +17,11 @@
 
 namespace restyscope::engine::conf {
 
+// Per-level location lookup tables (locationmatcher.cpp), built when the conf is loaded.
+struct LocationIndex;
+// Virtual servers per address:port (servermatcher.cpp), built when the conf is loaded.
+struct ServerIndex;
+
 struct SourceLocation
 {
     std::string file; // absolute path of the conf file the directive came from
@@ -71,32 +76,40 @@ struct LocationConfig
     std::optional<ReturnAction> returnAction; // rewrite-phase `return` of this location
     std::optional<LuaHandler> contentByLua;   // not inherited, as in nginx
     std::vector<std::unique_ptr<LocationConfig>> locations; // nested, in config order
+    std::shared_ptr<const LocationIndex> index; // lookup over `locations` (indexLocations())
 };
 
 struct ListenAddress
 {
-    std::string address = "0.0.0.0"; // as written; restyscope binds only what it is told
+    std::string address = "0.0.0.0"; // numeric and canonical ("::1"); names are resolved
     std::uint16_t port = 80;
     bool defaultServer = false;
+    bool implicit = false; // no listen in the server: nginx's *:80 (root) or *:8000
 };
 
 struct ServerConfig
 {
     SourceLocation where;
-    std::vector<ListenAddress> listen;        // default 0.0.0.0:80 when none given
-    std::vector<std::string> serverNames;
+    std::vector<ListenAddress> listen; // nginx adds 0.0.0.0:80 (:8000 if not root) when none given
+    std::vector<std::string> serverNames;    // lowercased as nginx does; "" when none given
+    std::vector<std::shared_ptr<const Regex>> serverNameRegexes; // the "~..." names, in order
     LocalConf local;                          // merged server-level values
     std::optional<ReturnAction> returnAction; // server-rewrite-phase `return`
     std::vector<std::unique_ptr<LocationConfig>> locations; // top level, in config order
+    std::shared_ptr<const LocationIndex> locationIndex;     // lookup over `locations`
     std::uint64_t clientHeaderTimeoutMs = 60000;
     std::size_t clientHeaderBufferSize = 1024;
     std::size_t largeHeaderBuffersNumber = 4;
     std::size_t largeHeaderBufferSize = 8192;
+    bool ignoreInvalidHeaders = true;
+    bool mergeSlashes = true;
+    bool underscoresInHeaders = false;
 };
 
 struct HttpConfig
 {
     std::vector<std::unique_ptr<ServerConfig>> servers;
+    std::shared_ptr<const ServerIndex> serverIndex; // for findServer() (indexServers())
     std::vector<std::string> luaPackagePath;  // raw directive values, expanded by the runtime
     std::vector<std::string> luaPackageCpath;
     std::optional<LuaHandler> initByLua;

@@ -375,7 +375,7 @@ void Connection::feedBody()
 void Connection::bodyFinished(int status)
 {
     HttpRequest& request = *m_current;
-    const bool wasReading = request.m_bodyState == HttpRequest::BodyState::Reading;
+    const bool wasReading = static_cast<bool>(request.m_bodyDone);
     if (status != 0) {
         // Whatever is left of the body is unusable: the connection ends after the response.
         request.m_keepAlive = false;
@@ -401,7 +401,6 @@ void Connection::sendSpecialResponse(HttpRequest& request, int status)
     ResponseHeaders& headers = request.headersOut;
     headers.status = status;
     headers.contentType.clear();
-    headers.headers.clear();
     if (specialResponseClosesConnection(status)) {
         request.m_keepAlive = false;
     }
@@ -573,12 +572,17 @@ void HttpRequest::finalize(int rc)
     m_finalized = true;
     m_bodyDone = nullptr;
     m_onAbort = nullptr;
-    if (!m_connection) {
-        return;
+    auto self = shared_from_this(); // cleanups may drop the last other owner
+    if (m_connection) {
+        Connection* connection = m_connection;
+        connection->finishRequest(*this, rc);
+        connection->m_transport.wake();
     }
-    Connection* connection = m_connection;
-    connection->finishRequest(*this, rc);
-    connection->m_transport.wake();
+    auto cleanups = std::move(m_cleanups);
+    m_cleanups.clear();
+    for (auto& cleanup : cleanups) {
+        cleanup();
+    }
 }
 
 void HttpRequest::readBody(std::function<void(int status)> done)
@@ -589,14 +593,7 @@ void HttpRequest::readBody(std::function<void(int status)> done)
     }
     m_bodyDone = std::move(done);
     m_bodyState = BodyState::Reading;
-    Connection& c = *m_connection;
-    const std::string* expect = request.header("Expect");
-    if (expect && equalsIgnoreCase(*expect, "100-continue") && isHttp11OrLater(request) &&
-        c.m_inPos == c.m_in.size()) {
-        c.m_out.append("HTTP/1.1 100 Continue\r\n\r\n");
-    }
-    c.armDeadline(bodyTimeout);
-    c.feedBody();
+    startBody();
 }
 
 void HttpRequest::discardBody()
@@ -605,14 +602,25 @@ void HttpRequest::discardBody()
         return;
     }
     m_bodyState = BodyState::Discarding;
+    startBody();
+}
+
+void HttpRequest::startBody()
+{
     Connection& c = *m_connection;
-    const std::string* expect = request.header("Expect");
-    if (expect && equalsIgnoreCase(*expect, "100-continue") && isHttp11OrLater(request) &&
-        c.m_inPos == c.m_in.size() && !headerSent()) {
-        c.m_out.append("HTTP/1.1 100 Continue\r\n\r\n");
-    }
+    auto self = shared_from_this();
     c.armDeadline(bodyTimeout);
     c.feedBody();
+    // "Expect: 100-continue": the client waits for a go-ahead before sending the body.
+    const std::string* expect = request.header("Expect");
+    if (m_connection && (m_bodyState == BodyState::Reading || (m_bodyState == BodyState::Discarding &&
+                                                               !headerSent())) &&
+        m_bodyReceived == 0 && !m_continueSent && expect &&
+        equalsIgnoreCase(*expect, "100-continue") && isHttp11OrLater(request)) {
+        m_continueSent = true;
+        c.m_out.append("HTTP/1.1 100 Continue\r\n\r\n");
+        c.m_transport.wake();
+    }
 }
 
 } // namespace restyscope::engine::http

@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace restyscope::engine::trace {
 class ErrorLog;
@@ -81,13 +82,21 @@ public:
     const std::string& body() const { return m_body; }
     // Called when the client goes away while the request is not finalized.
     void setAbortHandler(std::function<void()> handler) { m_onAbort = std::move(handler); }
+    // Runs once when the request is finalized (ngx_http_cleanup_add).
+    void addCleanup(std::function<void()> cleanup) { m_cleanups.push_back(std::move(cleanup)); }
+
+    // The Lua module's per-request state (owned here until the request ends).
+    std::shared_ptr<void> luaCtx;
 
 private:
     friend class Connection;
     enum class BodyState { Unread, Reading, Discarding, Done };
 
+    void startBody();
+
     Connection* m_connection = nullptr;
     std::unique_ptr<ResponseWriter> m_writer;
+    bool m_continueSent = false;
     bool m_finalized = false;
     bool m_keepAlive = false;
     BodyState m_bodyState = BodyState::Unread;
@@ -95,6 +104,7 @@ private:
     std::string m_body;
     std::function<void(int)> m_bodyDone;
     std::function<void()> m_onAbort;
+    std::vector<std::function<void()>> m_cleanups;
 };
 
 class Connection

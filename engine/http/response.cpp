@@ -82,7 +82,7 @@ void ResponseWriter::writeHeaderBlock(const Request& request, const ResponseHead
     m_headerWritten = true;
     std::string& out = m_postponed;
     out.reserve(out.size() + 256);
-    out.append(request.httpMajor == 1 && request.httpMinor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ");
+    out.append("HTTP/1.1 "); // nginx answers every version with an HTTP/1.1 status line
     out.append(statusLine(wireStatus(headers.status))).append("\r\n");
     out.append("Server: ").append(options.serverToken).append("\r\n");
     out.append("Date: ").append(httpDate()).append("\r\n");

@@ -1,8 +1,6 @@
 #include "engine/runtime/bytecode.h"
 
-#include <lauxlib.h>
-#include <lua.h>
-#include <lualib.h>
+#include <lua.hpp>
 
 #include <cstdint>
 
@@ -87,8 +85,8 @@ FactoryPrototypes deriveFactoryPrototypes()
     // string.dump, not lua_dump: only the former can strip.
     static constexpr char kSource[] =
         "return string.dump(assert(loadstring('return function() end')), true)";
-    if (luaL_loadbuffer(L, kSource, sizeof(kSource) - 1, "=factory") == 0
-        && lua_pcall(L, 0, 1, 0) == 0 && lua_isstring(L, -1)) {
+    if (luaL_loadbuffer(L, kSource, sizeof(kSource) - 1, "=factory") == 0 &&
+        lua_pcall(L, 0, 1, 0) == 0 && lua_isstring(L, -1)) {
         std::size_t len = 0;
         const char* s = lua_tolstring(L, -1, &len);
         dump.assign(s, len);
@@ -142,8 +140,8 @@ const FactoryPrototypes& factoryPrototypes()
 
 bool looksLikeBytecode(std::string_view data)
 {
-    return data.size() >= 3 && static_cast<unsigned char>(data[0]) == kEsc && data[1] == 'L'
-           && data[2] == 'J';
+    return data.size() >= 3 && static_cast<unsigned char>(data[0]) == kEsc && data[1] == 'L' &&
+           data[2] == 'J';
 }
 
 std::optional<BytecodeHeader> parseBytecodeHeader(std::string_view dump)

@@ -3,7 +3,6 @@
 #include <openssl/evp.h>
 
 #include <array>
-#include <memory>
 
 namespace restyscope::engine::runtime {
 
@@ -12,21 +11,13 @@ namespace {
 constexpr std::string_view kInlineTag = "_nhli_";
 constexpr std::string_view kFileTag = "nhlf_";
 
-struct MdCtxDeleter
-{
-    void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-};
-
 } // namespace
 
 std::string md5Hex(std::string_view data)
 {
     std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
     unsigned int length = 0;
-    const std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(EVP_MD_CTX_new());
-    if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_md5(), nullptr) != 1
-        || EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1
-        || EVP_DigestFinal_ex(ctx.get(), digest.data(), &length) != 1) {
+    if (EVP_Digest(data.data(), data.size(), digest.data(), &length, EVP_md5(), nullptr) != 1) {
         return {}; // only on allocation failure inside OpenSSL
     }
     static constexpr char kHex[] = "0123456789abcdef";

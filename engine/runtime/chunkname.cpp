@@ -34,8 +34,8 @@ std::string inlineChunkName(std::string_view tag, std::string_view confFile,
     bool truncated = false;
     if (file.size() >= kMainConfName.size() && file.ends_with(kMainConfName)) {
         file.remove_prefix(file.size() - kMainConfName.size() + 1); // never shortened
-    } else if (!confPrefix.empty() && confPrefix.size() < file.size()
-               && file.starts_with(confPrefix)) {
+    } else if (!confPrefix.empty() && confPrefix.size() < file.size() &&
+               file.starts_with(confPrefix)) {
         file = fitFilePart(file.substr(confPrefix.size()), reserved, truncated);
     } else {
         file = fitFilePart(file, reserved, truncated);

@@ -2,8 +2,7 @@
 
 #include "engine/runtime/bytecode.h"
 
-#include <lauxlib.h>
-#include <lua.h>
+#include <lua.hpp>
 
 #include <cerrno>
 #include <cstdio>
@@ -101,7 +100,7 @@ FactoryResult wrapDump(lua_State* L, std::string_view dump, const char* name)
     lua_pop(L, 1);
     if (!wrapped) {
         FactoryResult result;
-        result.status = LoadStatus::SyntaxError;
+        result.status = LoadStatus::Error;
         result.error = "cannot build the closure factory";
         return result;
     }
@@ -121,8 +120,8 @@ FactoryResult loadBytecode(lua_State* L, std::string_view bytes, const char* nam
 }
 
 /* stack: ... -> ..., factory | ... */
-FactoryResult loadText(lua_State* L, std::string_view lead, std::string_view code,
-                       const char* name, FactoryStyle style)
+FactoryResult loadText(lua_State* L, std::string_view lead, std::string_view code, const char* name,
+                       FactoryStyle style)
 {
     if (style == FactoryStyle::SourceWrap) {
         const int rc = loadPieces(L, {lead, kWrapBegin, code, kWrapEnd}, name);
@@ -136,7 +135,7 @@ FactoryResult loadText(lua_State* L, std::string_view lead, std::string_view cod
     if (!dump) { // code that was itself bytecode of a C function cannot happen; be safe
         lua_pop(L, 1);
         FactoryResult result;
-        result.status = LoadStatus::SyntaxError;
+        result.status = LoadStatus::Error;
         result.error = "cannot dump the main chunk";
         return result;
     }
@@ -156,6 +155,7 @@ int httpStatusFor(LoadStatus status)
         return 503;
     case LoadStatus::SyntaxError:
     case LoadStatus::MemoryError:
+    case LoadStatus::Error:
         return 500;
     }
     return 500;

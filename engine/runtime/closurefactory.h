@@ -29,6 +29,7 @@ enum class LoadStatus {
     FileError,   // other open/read failures, shebang + bytecode: 503
     SyntaxError, // compile errors, bad bytecode: 500
     MemoryError, // 500
+    Error,       // the cache table is gone, a factory failed to run: 500
 };
 
 // The HTTP status nginx answers a failed load with (0 for Ok).
@@ -53,8 +54,7 @@ FactoryResult loadFileFactory(lua_State* L, const std::string& absolutePath,
 
 // Inline code under chunkName ("=content_by_lua(nginx.conf:12)").
 /* stack: ... -> ..., factory          (on failure nothing is pushed) */
-FactoryResult loadBufferFactory(lua_State* L, std::string_view source,
-                                const std::string& chunkName,
+FactoryResult loadBufferFactory(lua_State* L, std::string_view source, const std::string& chunkName,
                                 FactoryStyle style = FactoryStyle::MainChunk);
 
 } // namespace restyscope::engine::runtime

@@ -15,9 +15,9 @@ struct Event
 {
     static constexpr std::size_t kTextCapacity = 96; // bytes including the terminating NUL
 
-    std::uint64_t seq = 0;          // 1, 2, 3 ... in emission order (per Tracer)
-    std::int64_t timeNs = 0;        // steady (monotonic) clock
-    std::uint64_t requestId = 0;    // 0: no request (VM start-up, init_by_lua)
+    std::uint64_t seq = 0;       // 1, 2, 3 ... in emission order (per Tracer)
+    std::int64_t timeNs = 0;     // steady (monotonic) clock
+    std::uint64_t requestId = 0; // 0: no request (VM start-up, init_by_lua)
     std::uint32_t vmId = 0;
     std::uint32_t coroutineId = 0;
     std::uint32_t parentCoroutineId = 0;
@@ -38,17 +38,57 @@ struct Event
 static_assert(std::is_trivially_copyable_v<Event>);
 static_assert(Event::kTextCapacity - 1 <= 255, "textLength is one byte");
 
-// The fields a probe site fills; Tracer::emit adds seq, time and kind.
+// The fields a probe site fills, set by chaining (Tracer::emitEvent adds seq, time, kind):
+//   ProbeFields().vm(id).value(ref).text(key)
 struct ProbeFields
 {
     std::uint64_t requestId = 0;
     std::uint32_t vmId = 0;
     std::uint32_t coroutineId = 0;
     std::uint32_t parentCoroutineId = 0;
-    YieldReason reason = YieldReason::None;
-    std::int64_t value = 0;
-    std::string_view text;
-    bool keepTextTail = false;
+    YieldReason yieldReason = YieldReason::None;
+    std::int64_t number = 0;
+    std::string_view string;
+    bool keepTail = false;
+
+    ProbeFields& request(std::uint64_t id)
+    {
+        requestId = id;
+        return *this;
+    }
+    ProbeFields& vm(std::uint32_t id)
+    {
+        vmId = id;
+        return *this;
+    }
+    ProbeFields& coroutine(std::uint32_t id, std::uint32_t parent = 0)
+    {
+        coroutineId = id;
+        parentCoroutineId = parent;
+        return *this;
+    }
+    ProbeFields& reason(YieldReason r)
+    {
+        yieldReason = r;
+        return *this;
+    }
+    ProbeFields& value(std::int64_t v)
+    {
+        number = v;
+        return *this;
+    }
+    ProbeFields& text(std::string_view s)
+    {
+        string = s;
+        keepTail = false;
+        return *this;
+    }
+    ProbeFields& textTail(std::string_view s)
+    {
+        string = s;
+        keepTail = true;
+        return *this;
+    }
 };
 
 } // namespace restyscope::engine::trace

@@ -11,57 +11,57 @@
 #include <string_view>
 
 // X(Enumerator, "name shown in traces")
-#define RESTYSCOPE_EVENT_KINDS(X)                                                              \
-    X(RequestBegin, "request begin")     /* text: "GET /uri"; value: connection serial */     \
-    X(RequestEnd, "request end")         /* value: final status */                            \
-    X(PhaseEnter, "phase enter")         /* text: phase name ("rewrite", "content", ...) */    \
-    X(VmCreate, "vm create")             /* text: "main" or "request"; value: memory bytes */ \
-    X(VmClose, "vm close")               /* value: memory bytes just before lua_close */      \
-    X(CacheLookup, "cache lookup")       /* text: cache key; value: directive ref */          \
-    X(CacheHit, "cache hit")             /* text: cache key; value: ref */                    \
-    X(CacheMiss, "cache miss")           /* text: cache key; value: ref */                    \
-    X(CacheStore, "cache store")         /* text: cache key; value: new ref (-2: by key) */   \
-    X(FileLoad, "file load")             /* text: absolute path; value: bytes read */         \
-    X(CoroutineCreate, "create")         /* value: CoroutineType */                           \
-    X(CoroutineResume, "resume")         /* value: number of values passed */                 \
-    X(CoroutineYield, "yield")           /* reason: YieldReason */                            \
-    X(CoroutineFinish, "finish")         /* value: 1 ok, 0 error; text: error message */      \
-    X(CoroutineKill, "kill")                                                                   \
-    X(ThreadPost, "post")                /* a thread appended to the posted queue */          \
-    X(ThreadUnpost, "unpost")            /* taken off the posted queue */                     \
-    X(RunPosted, "run posted")                                                                 \
-    X(SleepArmed, "sleep armed")         /* value: milliseconds */                            \
-    X(TimerFired, "timer fired")                                                               \
-    X(LogLine, "log")                    /* value: LogLevel; text: message head */            \
-    X(Output, "output")                  /* value: bytes */                                   \
-    X(Exit, "exit")                      /* value: status */                                  \
-    X(Exec, "exec")                      /* text: target uri */                               \
-    X(Redirect, "redirect")              /* value: status; text: location */                  \
-    X(DebuggerPaused, "debugger paused")                                                       \
-    X(EventsDropped, "events dropped")   /* value: events lost since the last report */
+#define RESTYSCOPE_EVENT_KINDS(X)                                                                  \
+    X(RequestBegin, "request begin") /* text: "GET /uri"; value: connection serial */              \
+    X(RequestEnd, "request end")     /* value: final status */                                     \
+    X(PhaseEnter, "phase enter")     /* text: phase name ("rewrite", "content", ...) */            \
+    X(VmCreate, "vm create")         /* text: "main" or "request"; value: memory bytes */          \
+    X(VmClose, "vm close")           /* value: memory bytes just before lua_close */               \
+    X(CacheLookup, "cache lookup")   /* text: cache key; value: directive ref */                   \
+    X(CacheHit, "cache hit")         /* text: cache key; value: ref */                             \
+    X(CacheMiss, "cache miss")       /* text: cache key; value: ref */                             \
+    X(CacheStore, "cache store")     /* text: cache key; value: new ref (-2: by key) */            \
+    X(FileLoad, "file load")         /* text: absolute path; value: bytes read */                  \
+    X(CoroutineCreate, "create")     /* value: CoroutineType */                                    \
+    X(CoroutineResume, "resume")     /* value: number of values passed */                          \
+    X(CoroutineYield, "yield")       /* reason: YieldReason */                                     \
+    X(CoroutineFinish, "finish")     /* value: 1 ok, 0 error; text: error message */               \
+    X(CoroutineKill, "kill")                                                                       \
+    X(ThreadPost, "post")     /* a thread appended to the posted queue */                          \
+    X(ThreadUnpost, "unpost") /* taken off the posted queue */                                     \
+    X(RunPosted, "run posted")                                                                     \
+    X(SleepArmed, "sleep armed") /* value: milliseconds */                                         \
+    X(TimerFired, "timer fired")                                                                   \
+    X(LogLine, "log")       /* value: LogLevel; text: message head */                              \
+    X(Output, "output")     /* value: bytes */                                                     \
+    X(Exit, "exit")         /* value: status */                                                    \
+    X(Exec, "exec")         /* text: target uri */                                                 \
+    X(Redirect, "redirect") /* value: status; text: location */                                    \
+    X(DebuggerPaused, "debugger paused")                                                           \
+    X(EventsDropped, "events dropped") /* value: events lost since the last report */
 
 // What a coroutine waits for when it yields; mirrors lua-nginx-module's co_op and ctx flags.
-#define RESTYSCOPE_YIELD_REASONS(X)                                                            \
-    X(None, "none")                                                                            \
-    X(Sleep, "sleep")                                                                          \
-    X(ThreadSpawn, "thread spawn")                                                             \
-    X(ThreadWait, "thread wait")                                                               \
-    X(CoroutineResume, "coroutine resume")                                                     \
-    X(CoroutineYield, "coroutine yield")                                                       \
-    X(Socket, "socket")                                                                        \
-    X(RequestBody, "request body")                                                             \
-    X(Flush, "flush")                                                                          \
-    X(Exit, "exit")                                                                            \
-    X(Exec, "exec")                                                                            \
-    X(Redirect, "redirect")                                                                    \
-    X(Subrequest, "subrequest")                                                                \
+#define RESTYSCOPE_YIELD_REASONS(X)                                                                \
+    X(None, "none")                                                                                \
+    X(Sleep, "sleep")                                                                              \
+    X(ThreadSpawn, "thread spawn")                                                                 \
+    X(ThreadWait, "thread wait")                                                                   \
+    X(CoroutineResume, "coroutine resume")                                                         \
+    X(CoroutineYield, "coroutine yield")                                                           \
+    X(Socket, "socket")                                                                            \
+    X(RequestBody, "request body")                                                                 \
+    X(Flush, "flush")                                                                              \
+    X(Exit, "exit")                                                                                \
+    X(Exec, "exec")                                                                                \
+    X(Redirect, "redirect")                                                                        \
+    X(Subrequest, "subrequest")                                                                    \
     X(Semaphore, "semaphore")
 
 // The value of a CoroutineCreate event.
-#define RESTYSCOPE_COROUTINE_TYPES(X)                                                          \
-    X(Entry, "entry")                                                                          \
-    X(UserThread, "user thread")                                                               \
-    X(UserCoroutine, "user coroutine")                                                         \
+#define RESTYSCOPE_COROUTINE_TYPES(X)                                                              \
+    X(Entry, "entry")                                                                              \
+    X(UserThread, "user thread")                                                                   \
+    X(UserCoroutine, "user coroutine")                                                             \
     X(Timer, "timer")
 
 namespace restyscope::engine::trace {
@@ -115,14 +115,14 @@ inline constexpr std::uint64_t kAllEventKinds =
 
 } // namespace restyscope::engine::trace
 
-// The emission guard: one relaxed load and a branch when nobody listens; the event (and its
-// arguments) is only built when the kind is enabled. KIND is an enumerator of the list above,
-// fields a designated initializer of trace::ProbeFields:
-//   RESTYSCOPE_PROBE(tracer, CacheHit, {.vmId = id, .value = ref, .text = key});
-#define RESTYSCOPE_PROBE(tracer, KIND, ...)                                                    \
-    do {                                                                                       \
-        if ((tracer).enabled(::restyscope::engine::trace::EventKind::KIND)) {                  \
-            (tracer).emit(::restyscope::engine::trace::EventKind::KIND,                        \
-                          ::restyscope::engine::trace::ProbeFields __VA_ARGS__);               \
-        }                                                                                      \
+// The emission guard: one relaxed load and a branch when nobody listens; the fields (and
+// their arguments) are only evaluated when the kind is enabled. KIND is an enumerator of the
+// list above, the rest a chain of trace::ProbeFields setters:
+//   RESTYSCOPE_PROBE(tracer, CacheHit, .vm(id).value(ref).text(key));
+#define RESTYSCOPE_PROBE(tracer, KIND, ...)                                                        \
+    do {                                                                                           \
+        if ((tracer).enabled(::restyscope::engine::trace::EventKind::KIND)) {                      \
+            (tracer).emitEvent(::restyscope::engine::trace::EventKind::KIND,                       \
+                               ::restyscope::engine::trace::ProbeFields() __VA_ARGS__);            \
+        }                                                                                          \
     } while (0)

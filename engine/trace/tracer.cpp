@@ -30,7 +30,7 @@ void Tracer::updateMask()
     m_mask.store(m_sinks.empty() ? 0 : m_filter, std::memory_order_relaxed);
 }
 
-void Tracer::emit(Event event)
+void Tracer::emitEvent(Event event)
 {
     event.seq = ++m_seq;
     event.timeNs = nowNs();
@@ -39,7 +39,7 @@ void Tracer::emit(Event event)
     }
 }
 
-void Tracer::emit(EventKind kind, const ProbeFields& fields)
+void Tracer::emitEvent(EventKind kind, const ProbeFields& fields)
 {
     Event event;
     event.kind = kind;
@@ -47,14 +47,14 @@ void Tracer::emit(EventKind kind, const ProbeFields& fields)
     event.vmId = fields.vmId;
     event.coroutineId = fields.coroutineId;
     event.parentCoroutineId = fields.parentCoroutineId;
-    event.reason = fields.reason;
-    event.value = fields.value;
-    if (fields.keepTextTail) {
-        event.setTextTail(fields.text);
+    event.reason = fields.yieldReason;
+    event.value = fields.number;
+    if (fields.keepTail) {
+        event.setTextTail(fields.string);
     } else {
-        event.setText(fields.text);
+        event.setText(fields.string);
     }
-    emit(event);
+    emitEvent(event);
 }
 
 std::int64_t Tracer::nowNs()

@@ -2,7 +2,7 @@
 // Design: the emission point of every probe. A Tracer numbers events, stamps them with the
 // monotonic clock and hands them to the attached sinks, in order. When no sink is attached
 // (or a kind is filtered out) a probe costs one relaxed load and a branch: see
-// RESTYSCOPE_PROBE in probes.h. Engine thread only: emit() and the sinks run on the thread
+// RESTYSCOPE_PROBE in probes.h. Engine thread only: emitEvent() and the sinks run on the thread
 // that owns the Lua states; only enabled() may be read from elsewhere.
 
 #include "engine/trace/event.h"
@@ -42,8 +42,9 @@ public:
     void setKindFilter(std::uint64_t kinds);
 
     // Engine thread. Sets seq and timeNs and forwards to every sink in attach order.
-    void emit(Event event);
-    void emit(EventKind kind, const ProbeFields& fields);
+    // (Not named emit: Qt defines that as a macro, and tests include Qt.)
+    void emitEvent(Event event);
+    void emitEvent(EventKind kind, const ProbeFields& fields);
 
     std::uint64_t lastSeq() const { return m_seq; }
     // Nanoseconds of the steady clock, the time base of Event::timeNs.

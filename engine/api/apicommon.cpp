@@ -1,0 +1,65 @@
+#include "engine/api/apicommon.h"
+
+#include "engine/http/connection.h"
+#include "engine/sched/scheduler.h"
+#include "engine/trace/errorlog.h"
+
+#include <lua.hpp>
+
+namespace restyscope::engine::api {
+
+sched::RequestCtx* findRequest(lua_State* L)
+{
+    return sched::RequestCtx::of(L);
+}
+
+sched::RequestCtx& checkRequest(lua_State* L)
+{
+    sched::RequestCtx* ctx = findRequest(L);
+    if (!ctx) {
+        luaL_error(L, "no request found");
+    }
+    return *ctx;
+}
+
+void checkContext(lua_State* L, const sched::RequestCtx& ctx, unsigned allowed)
+{
+    if ((ctx.context & allowed) == 0) {
+        const std::string name(sched::contextName(ctx.context));
+        luaL_error(L, "API disabled in the context of %s", name.c_str());
+    }
+}
+
+sched::RequestCtx& requireContext(lua_State* L, unsigned allowed)
+{
+    sched::RequestCtx& ctx = checkRequest(L);
+    checkContext(L, ctx, allowed);
+    return ctx;
+}
+
+void setFunction(lua_State* L, const char* name, int (*f)(lua_State*))
+{
+    lua_pushcfunction(L, f);
+    lua_setfield(L, -2, name);
+}
+
+void logForRequest(const sched::RequestCtx* ctx, int ngxLevel, const std::string& message)
+{
+    // ngx.STDERR 0 .. ngx.DEBUG 8 map onto nginx's levels (stderr/emerg both "emerg").
+    static constexpr trace::LogLevel levels[] = {
+        trace::LogLevel::Emerg, trace::LogLevel::Emerg, trace::LogLevel::Alert,
+        trace::LogLevel::Crit,  trace::LogLevel::Error, trace::LogLevel::Warn,
+        trace::LogLevel::Notice, trace::LogLevel::Info, trace::LogLevel::Debug};
+    const auto level = levels[ngxLevel < 0 ? 0 : (ngxLevel > 8 ? 8 : ngxLevel)];
+    if (!ctx) {
+        return;
+    }
+    trace::ErrorLog& log = ctx->scheduler.log();
+    if (!log.enabled(level)) {
+        return;
+    }
+    log.write(level, ctx->http ? ctx->http->request.connection : 0,
+              message + ctx->scheduler.logContext(*ctx));
+}
+
+} // namespace restyscope::engine::api

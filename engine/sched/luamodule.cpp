@@ -1,0 +1,351 @@
+#include "engine/sched/luamodule.h"
+
+#include "engine/conf/config.h"
+#include "engine/http/connection.h"
+#include "engine/http/status.h"
+#include "engine/http/variables.h"
+#include "engine/runtime/cachekey.h"
+#include "engine/runtime/chunkname.h"
+#include "engine/runtime/vm.h"
+#include "engine/trace/errorlog.h"
+#include "engine/trace/tracer.h"
+
+#include <lua.hpp>
+
+namespace restyscope::engine::sched {
+
+namespace {
+
+unsigned contextFor(http::Phase phase)
+{
+    switch (phase) {
+    case http::Phase::Rewrite: return kContextRewrite;
+    case http::Phase::Access: return kContextAccess;
+    case http::Phase::Content: return kContextContent;
+    default: return kContextContent;
+    }
+}
+
+std::string_view phaseText(http::Phase phase)
+{
+    switch (phase) {
+    case http::Phase::Rewrite: return "rewrite";
+    case http::Phase::Access: return "access";
+    case http::Phase::Content: return "content";
+    default: return "?";
+    }
+}
+
+} // namespace
+
+struct LuaModule::DirectiveState
+{
+    std::string cacheKey;  // empty for a file path with variables
+    std::string chunkName; // inline code
+    int mainRef = runtime::kRefNil;
+};
+
+LuaModule::LuaModule(const conf::Config& config, Scheduler& scheduler, http::PhaseRunner& phases,
+                     std::function<void(lua_State*)> installApi)
+    : m_config(config), m_scheduler(scheduler), m_phases(phases),
+      m_installApi(std::move(installApi))
+{
+    m_scheduler.setResultHandler(
+        [this](const std::shared_ptr<RequestCtx>& ctx, RunResult result) {
+            asyncResult(ctx, result);
+        });
+}
+
+LuaModule::~LuaModule() = default;
+
+runtime::Vm& LuaModule::mainVm()
+{
+    return *m_mainVm;
+}
+
+std::size_t LuaModule::liveVmCount() const
+{
+    return (m_mainVm ? 1 : 0) + m_requestVms;
+}
+
+bool LuaModule::init(std::string& error)
+{
+    runtime::VmSettings settings;
+    settings.prefix = m_config.prefix;
+    if (m_config.http) {
+        // Several lua_package_path lines: nginx keeps the last one.
+        if (!m_config.http->luaPackagePath.empty()) {
+            settings.packagePath = m_config.http->luaPackagePath.back();
+        }
+        if (!m_config.http->luaPackageCpath.empty()) {
+            settings.packageCpath = m_config.http->luaPackageCpath.back();
+        }
+    }
+    runtime::VmHooks hooks;
+    hooks.installApi = [this](runtime::Vm& vm) { m_installApi(vm.state()); };
+    trace::ErrorLog& log = m_scheduler.log();
+    hooks.globalWrite = [&log, this](runtime::Vm&, lua_State* writer, std::string_view,
+                                     std::string_view message) {
+        const RequestCtx* ctx = RequestCtx::of(writer);
+        const std::string suffix = ctx ? m_scheduler.logContext(*ctx) : std::string();
+        log.write(trace::LogLevel::Warn, ctx && ctx->http ? ctx->http->request.connection : 0,
+                  std::string(message) + suffix);
+    };
+    m_factory = std::make_unique<runtime::VmFactory>(settings, hooks, &m_scheduler.tracer());
+    m_mainVm = m_factory->createMain();
+    if (!m_mainVm) {
+        error = "failed to initialize Lua VM";
+        return false;
+    }
+    if (m_config.http && m_config.http->initByLua) {
+        const conf::LuaHandler& handler = *m_config.http->initByLua;
+        runtime::InitChunk chunk;
+        if (handler.form == conf::LuaHandler::Form::File) {
+            chunk.form = runtime::InitChunk::Form::File;
+            chunk.path = runtime::rebasePath(m_config.prefix, handler.path.raw());
+        } else {
+            chunk.form = runtime::InitChunk::Form::Inline;
+            chunk.source = handler.code;
+            chunk.chunkName = runtime::inlineChunkName(
+                "init_by_lua", handler.where.file, runtime::confPrefixOf(m_config.confFile),
+                handler.where.line);
+        }
+        const runtime::InitResult result = m_mainVm->runInit(chunk);
+        if (!result.ok) {
+            error = "[error] " + result.error;
+            return false;
+        }
+    }
+    return true;
+}
+
+const conf::LuaHandler* LuaModule::handlerFor(const http::HttpRequest& request,
+                                              http::Phase phase) const
+{
+    const conf::LocationConfig* location = request.request.location;
+    if (!location) {
+        return nullptr;
+    }
+    switch (phase) {
+    case http::Phase::Rewrite:
+        return location->local.rewriteByLua ? &*location->local.rewriteByLua : nullptr;
+    case http::Phase::Access:
+        return location->local.accessByLua ? &*location->local.accessByLua : nullptr;
+    case http::Phase::Content:
+        return location->contentByLua ? &*location->contentByLua : nullptr;
+    default:
+        return nullptr;
+    }
+}
+
+bool LuaModule::handles(const http::HttpRequest& request, http::Phase phase) const
+{
+    return handlerFor(request, phase) != nullptr;
+}
+
+LuaModule::DirectiveState& LuaModule::directive(const conf::LuaHandler& handler)
+{
+    auto& slot = m_directives[&handler];
+    if (!slot) {
+        slot = std::make_unique<DirectiveState>();
+        if (handler.form == conf::LuaHandler::Form::File) {
+            if (handler.path.isConstant()) {
+                slot->cacheKey = runtime::fileCacheKey(handler.path.raw());
+            }
+        } else {
+            slot->cacheKey = runtime::inlineCacheKey(handler.tag, handler.code);
+            slot->chunkName =
+                runtime::inlineChunkName(handler.tag, handler.where.file,
+                                         runtime::confPrefixOf(m_config.confFile),
+                                         handler.where.line);
+        }
+    }
+    return *slot;
+}
+
+std::shared_ptr<runtime::Vm> LuaModule::newRequestVm(std::string& error)
+{
+    std::shared_ptr<runtime::Vm> vm(m_factory->createFresh(*m_mainVm).release(),
+                                    [this](runtime::Vm* dying) {
+                                        --m_requestVms;
+                                        delete dying;
+                                    });
+    ++m_requestVms;
+    // lua_code_cache off: init_by_lua runs again in every request's VM (semantics 1.7.2).
+    if (m_config.http && m_config.http->initByLua) {
+        const conf::LuaHandler& handler = *m_config.http->initByLua;
+        runtime::InitChunk chunk;
+        if (handler.form == conf::LuaHandler::Form::File) {
+            chunk.form = runtime::InitChunk::Form::File;
+            chunk.path = runtime::rebasePath(m_config.prefix, handler.path.raw());
+        } else {
+            chunk.source = handler.code;
+            chunk.chunkName = runtime::inlineChunkName(
+                "init_by_lua", handler.where.file, runtime::confPrefixOf(m_config.confFile),
+                handler.where.line);
+        }
+        const runtime::InitResult result = vm->runInit(chunk);
+        if (!result.ok) {
+            error = result.error;
+            return nullptr;
+        }
+    }
+    return vm;
+}
+
+std::shared_ptr<RequestCtx>
+LuaModule::requestCtx(const std::shared_ptr<http::HttpRequest>& request, std::string& error)
+{
+    if (request->luaCtx) {
+        return std::static_pointer_cast<RequestCtx>(request->luaCtx);
+    }
+    const conf::LocationConfig* location = request->request.location;
+    const bool cacheOn = !location || location->local.luaCodeCache.value_or(true);
+    std::shared_ptr<runtime::Vm> vm = cacheOn ? m_mainVm : newRequestVm(error);
+    if (!vm) {
+        return nullptr;
+    }
+    auto ctx = std::make_shared<RequestCtx>(m_scheduler, std::move(vm), request);
+    ctx->requestId = request->request.id;
+    if (location) {
+        ctx->http10Buffering = location->local.luaHttp10Buffering.value_or(true);
+    }
+    request->luaCtx = ctx;
+    ++m_live;
+    std::weak_ptr<http::HttpRequest> weakRequest = request;
+    request->addCleanup([this, weakRequest] {
+        auto r = weakRequest.lock();
+        if (!r || !r->luaCtx) {
+            return;
+        }
+        auto dying = std::static_pointer_cast<RequestCtx>(r->luaCtx);
+        r->luaCtx.reset();
+        dying->aborted = true;
+        dying->killAll();
+        --m_live;
+    });
+    return ctx;
+}
+
+bool LuaModule::loadHandler(RequestCtx& ctx, const conf::LuaHandler& handler, int& status)
+{
+    DirectiveState& state = directive(handler);
+    runtime::Vm& vm = *ctx.vm;
+    // A fresh VM hands out refs from 1 again: a ref is only kept for the main VM.
+    int freshRef = runtime::kRefNil;
+    int& ref = vm.isMain() ? state.mainRef : freshRef;
+    runtime::LoadContext load;
+    load.requestId = ctx.requestId;
+    load.debugLog = &m_scheduler.log();
+    load.connection = ctx.http->request.connection;
+    runtime::CodeResult result;
+    if (handler.form == conf::LuaHandler::Form::File) {
+        const std::string path = handler.path.evaluate([&ctx](std::string_view name) {
+            return http::variableValue(ctx.http->request, name);
+        });
+        const std::string absolute = runtime::rebasePath(m_config.prefix, path);
+        result = vm.codeCache().loadFile(absolute, state.cacheKey.empty() ? nullptr
+                                                                          : &state.cacheKey,
+                                         ref, load);
+    } else {
+        result = vm.codeCache().loadInline(state.cacheKey, ref, handler.code, state.chunkName,
+                                           load);
+    }
+    if (!result.ok()) {
+        m_scheduler.log().write(trace::LogLevel::Error, ctx.http->request.connection,
+                                result.error + m_scheduler.logContext(ctx));
+        status = result.httpStatus();
+        return false;
+    }
+    return true;
+}
+
+http::PhaseOutcome LuaModule::run(const std::shared_ptr<http::HttpRequest>& request,
+                                  http::Phase phase)
+{
+    const conf::LuaHandler* handler = handlerFor(*request, phase);
+    std::string error;
+    std::shared_ptr<RequestCtx> ctx = requestCtx(request, error);
+    if (!ctx) {
+        m_scheduler.log().write(trace::LogLevel::Error, request->request.connection,
+                                error + http::logContext(request->request));
+        return http::PhaseOutcome::finalize(500);
+    }
+    // A new phase finalizes whatever threads the previous Lua phase left (reset_ctx).
+    ctx->killAll();
+    ctx->posted.clear();
+    ctx->entry = nullptr;
+    ctx->exited = false;
+    ctx->execPending = false;
+    ctx->context = contextFor(phase);
+    ctx->phase = static_cast<int>(phase);
+    RESTYSCOPE_PROBE(m_scheduler.tracer(), PhaseEnter,
+                     .request(ctx->requestId).vm(ctx->vm->id()).text(phaseText(phase)));
+    int status = 0;
+    if (!loadHandler(*ctx, *handler, status)) {
+        return http::PhaseOutcome::finalize(status);
+    }
+    const RunResult result = m_scheduler.startEntryThread(*ctx);
+    return outcome(ctx, phase, result);
+}
+
+http::PhaseOutcome LuaModule::outcome(const std::shared_ptr<RequestCtx>& ctx, http::Phase phase,
+                                      RunResult result)
+{
+    http::HttpRequest& request = *ctx->http;
+    switch (result.status) {
+    case RunStatus::Again:
+        return http::PhaseOutcome::again();
+    case RunStatus::Done:
+        if (phase == http::Phase::Content) {
+            return http::PhaseOutcome::finalize(http::kNgxOk);
+        }
+        return http::PhaseOutcome::next();
+    case RunStatus::Error:
+        return http::PhaseOutcome::finalize(result.rc);
+    case RunStatus::Exec: {
+        std::string uri = std::move(ctx->execUri);
+        std::string args = std::move(ctx->execArgs);
+        // The redirect wipes every module ctx: ngx.ctx is gone, and with the cache off the
+        // redirected request gets another fresh VM.
+        auto http = ctx->http;
+        http->luaCtx.reset();
+        ctx->aborted = true;
+        --m_live;
+        m_phases.internalRedirect(http, std::move(uri), std::move(args));
+        return http::PhaseOutcome::redirected();
+    }
+    case RunStatus::Exit:
+        break;
+    }
+    const int code = result.rc;
+    if (code == http::kNgxOk) {
+        return phase == http::Phase::Content ? http::PhaseOutcome::finalize(http::kNgxOk)
+                                             : http::PhaseOutcome::next();
+    }
+    if (code == http::kNgxDeclined) {
+        // nginx sends nothing at all from content for this; other phases go on.
+        return phase == http::Phase::Content ? http::PhaseOutcome::again()
+                                             : http::PhaseOutcome::next();
+    }
+    if (code >= 200 && code < 300 && !request.headerSent()) {
+        // The status and the header, then an empty body.
+        request.headersOut.status = code;
+        request.sendHeader();
+        return http::PhaseOutcome::finalize(http::kNgxOk);
+    }
+    return http::PhaseOutcome::finalize(code);
+}
+
+void LuaModule::asyncResult(const std::shared_ptr<RequestCtx>& ctx, RunResult result)
+{
+    if (!ctx->http || ctx->aborted) {
+        return;
+    }
+    const auto phase = static_cast<http::Phase>(ctx->phase);
+    auto request = ctx->http;
+    const http::PhaseOutcome next = outcome(ctx, phase, result);
+    m_phases.resume(request, phase, next);
+}
+
+} // namespace restyscope::engine::sched

@@ -1,0 +1,71 @@
+#pragma once
+// Design: lua-nginx-module's phase handlers (rewrite_by_lua, access_by_lua,
+// content_by_lua: ngx_http_lua_*_handler -> *_by_chunk): find or create the request's Lua
+// ctx (a fresh VM when lua_code_cache is off), load the handler's code through the
+// registry code cache, run it as a new entry thread, and turn the scheduler's answer into
+// what the phase engine does next. Also owns the main VM and runs init_by_lua.
+
+#include "engine/http/phases.h"
+#include "engine/sched/scheduler.h"
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+namespace restyscope::engine::conf {
+struct Config;
+struct LuaHandler;
+} // namespace restyscope::engine::conf
+namespace restyscope::engine::runtime {
+class Vm;
+class VmFactory;
+} // namespace restyscope::engine::runtime
+
+namespace restyscope::engine::sched {
+
+class LuaModule final : public http::LuaPhaseModule
+{
+public:
+    // installApi builds the ngx table in each new VM (the api/ layer sits above sched/).
+    LuaModule(const conf::Config& config, Scheduler& scheduler, http::PhaseRunner& phases,
+              std::function<void(lua_State*)> installApi);
+    ~LuaModule() override;
+
+    // Creates the main VM and runs init_by_lua*. False with nginx's message on failure.
+    bool init(std::string& error);
+
+    bool handles(const http::HttpRequest& request, http::Phase phase) const override;
+    http::PhaseOutcome run(const std::shared_ptr<http::HttpRequest>& request,
+                           http::Phase phase) override;
+
+    runtime::Vm& mainVm();
+    // Requests whose Lua ctx is alive (for snapshots and leak checks).
+    std::size_t liveRequestCount() const { return m_live; }
+    std::size_t liveVmCount() const;
+
+private:
+    struct DirectiveState; // cache key, chunk name and main-VM ref of one directive
+
+    std::shared_ptr<RequestCtx> requestCtx(const std::shared_ptr<http::HttpRequest>& request,
+                                           std::string& error);
+    std::shared_ptr<runtime::Vm> newRequestVm(std::string& error);
+    bool loadHandler(RequestCtx& ctx, const conf::LuaHandler& handler, int& status);
+    DirectiveState& directive(const conf::LuaHandler& handler);
+    http::PhaseOutcome outcome(const std::shared_ptr<RequestCtx>& ctx, http::Phase phase,
+                               RunResult result);
+    void asyncResult(const std::shared_ptr<RequestCtx>& ctx, RunResult result);
+    const conf::LuaHandler* handlerFor(const http::HttpRequest& request, http::Phase phase) const;
+
+    const conf::Config& m_config;
+    Scheduler& m_scheduler;
+    http::PhaseRunner& m_phases;
+    std::function<void(lua_State*)> m_installApi;
+    std::unique_ptr<runtime::VmFactory> m_factory;
+    std::shared_ptr<runtime::Vm> m_mainVm;
+    std::map<const conf::LuaHandler*, std::unique_ptr<DirectiveState>> m_directives;
+    std::size_t m_live = 0;
+    std::size_t m_requestVms = 0;
+};
+
+} // namespace restyscope::engine::sched

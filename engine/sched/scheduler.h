@@ -1,0 +1,93 @@
+#pragma once
+// Design: lua-nginx-module's ngx_http_lua_run_thread and ngx_http_lua_run_posted_threads.
+// runThread resumes ctx.cur and, on each yield, looks at exit, exec, then the co_op the
+// coroutine left: a user coroutine resume or yield, or a user thread spawn, moves values
+// between the two coroutines and loops; a plain yield (sleep, wait, I/O) parks the
+// coroutine and returns Again. Every transition emits a probe.
+
+#include "engine/sched/requestctx.h"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace asio {
+class io_context;
+}
+namespace restyscope::engine::trace {
+class ErrorLog;
+class Tracer;
+} // namespace restyscope::engine::trace
+
+namespace restyscope::engine::sched {
+
+enum class RunStatus {
+    Again, // something is parked or posted; an event will resume it
+    Done,  // the entry thread and every user thread finished
+    Error, // the entry thread failed (rc: 500, or kNgxError once headers went out)
+    Exit,  // ngx.exit / ngx.redirect (rc: the status)
+    Exec,  // ngx.exec (ctx.execUri / execArgs)
+};
+
+struct RunResult
+{
+    RunStatus status = RunStatus::Again;
+    int rc = 0;
+};
+
+class Scheduler
+{
+public:
+    Scheduler(asio::io_context& io, trace::Tracer& tracer, trace::ErrorLog& log);
+
+    asio::io_context& io() { return m_io; }
+    trace::Tracer& tracer() { return m_tracer; }
+    trace::ErrorLog& log() { return m_log; }
+    std::uint32_t nextCoroutineId() { return ++m_lastCoroutineId; }
+
+    // Runs `closure` (on top of the VM's main stack) as a new entry thread.
+    /* stack: closure -> (nothing) */
+    RunResult startEntryThread(RequestCtx& ctx);
+    // Resumes ctx.cur with the nrets values on top of its stack; then runs what got posted.
+    RunResult run(RequestCtx& ctx, int nrets);
+
+    // Wakes a parked coroutine from an event (timer, I/O): pushResults pushes its results
+    // on the coroutine's stack and returns how many. The outcome goes to the result handler
+    // unless more is still pending.
+    void wake(const std::shared_ptr<RequestCtx>& ctx, CoCtx& co,
+              const std::function<int(lua_State*)>& pushResults);
+    // Ends the request's Lua side from an event (a body read failed): every coroutine is
+    // killed and the result handler gets result.
+    void finish(const std::shared_ptr<RequestCtx>& ctx, RunResult result);
+    // Whoever runs the phases learns here how an asynchronously resumed request ended.
+    void setResultHandler(std::function<void(const std::shared_ptr<RequestCtx>&, RunResult)> h)
+    {
+        m_onResult = std::move(h);
+    }
+
+    // ngx.thread.kill and request teardown: cancels the pending operation, marks it dead.
+    void kill(RequestCtx& ctx, CoCtx& co);
+
+    // The multi-coroutine traceback lua-nginx-module logs ("stack traceback:\ncoroutine 0:").
+    std::string traceback(RequestCtx& ctx, CoCtx& co);
+    // ", client: ..., server: ..., request: ..., host: ..." or ", context: ngx.timer".
+    std::string logContext(const RequestCtx& ctx) const;
+
+private:
+    RunResult runThread(RequestCtx& ctx, int nrets);
+    RunResult runPostedThreads(RequestCtx& ctx);
+    RunResult finishThread(RequestCtx& ctx, CoCtx& co, bool ok, int& nrets, bool& again);
+    RunResult entryError(RequestCtx& ctx, CoCtx& co, const std::string& kind, int status);
+    void emit(trace::EventKind kind, const RequestCtx& ctx, const CoCtx& co,
+              trace::YieldReason reason = trace::YieldReason::None, std::int64_t value = 0,
+              std::string_view text = {});
+
+    asio::io_context& m_io;
+    trace::Tracer& m_tracer;
+    trace::ErrorLog& m_log;
+    std::uint32_t m_lastCoroutineId = 0;
+    std::function<void(const std::shared_ptr<RequestCtx>&, RunResult)> m_onResult;
+};
+
+} // namespace restyscope::engine::sched
