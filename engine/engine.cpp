@@ -3,8 +3,10 @@
 #include "engine/api/api.h"
 #include "engine/conf/builder.h"
 #include "engine/conf/config.h"
+#include "engine/conf/servermatcher.h"
 #include "engine/http/listener.h"
 #include "engine/http/phases.h"
+#include "engine/runtime/vm.h"
 #include "engine/sched/luamodule.h"
 #include "engine/sched/scheduler.h"
 #include "engine/trace/errorlog.h"
@@ -153,37 +155,38 @@ bool Engine::start(std::string& error)
     }
     d->phases->setLuaModule(d->lua.get());
     if (config.http) {
-        // One listener per distinct address:port, with the first server's limits there.
-        for (const auto& server : config.http->servers) {
-            for (const auto& listen : server->listen) {
-                bool seen = false;
-                for (const auto& existing : d->listeners) {
-                    seen = seen || (existing->port() == listen.port &&
-                                    existing->address() == listen.address);
-                }
-                if (seen) {
-                    continue;
-                }
-                auto listener = std::make_unique<http::Listener>(d->io, *d->phases, d->log);
-                http::ConnectionLimits limits;
+        for (const auto& listen : conf::listenAddresses(*config.http)) {
+            // Limits come from the server that answers there when no Host matches.
+            const conf::ServerConfig* server =
+                conf::findServer(*config.http, listen.address, listen.port, {});
+            auto listener = std::make_unique<http::Listener>(d->io, *d->phases, d->log);
+            http::ConnectionLimits limits;
+            if (server) {
                 limits.headerTimeout = std::chrono::milliseconds(server->clientHeaderTimeoutMs);
                 limits.keepaliveTimeout =
                     std::chrono::milliseconds(server->local.keepaliveTimeoutMs.value_or(75000));
                 limits.largeHeaderBufferSize = server->largeHeaderBufferSize;
                 limits.largeHeaderBuffers = server->largeHeaderBuffersNumber;
-                listener->setLimits(limits);
-                listener->setRequestConfigurer(
-                    [phases = d->phases.get()](http::HttpRequest& request) {
-                        phases->configureForServer(request);
-                    });
-                std::string bindError;
-                if (!listener->listen(listen.address, listen.port, bindError)) {
-                    error = "[emerg] " + bindError;
-                    d->log.write(trace::LogLevel::Emerg, 0, bindError);
-                    return false;
-                }
-                d->listeners.push_back(std::move(listener));
             }
+            listener->setLimits(limits);
+            listener->setRequestConfigurer([phases = d->phases.get()](http::HttpRequest& request) {
+                phases->configureForServer(request);
+            });
+            // A wildcard listen serves loopback only: restyscope is a development tool, and
+            // serving other hosts takes an explicit address.
+            std::string address = listen.address;
+            if (address == "0.0.0.0" || address == "*") {
+                address = "127.0.0.1";
+            } else if (address == "::" || address == "[::]") {
+                address = "::1";
+            }
+            std::string bindError;
+            if (!listener->listen(address, listen.port, bindError)) {
+                error = "[emerg] " + bindError;
+                d->log.write(trace::LogLevel::Emerg, 0, bindError);
+                return false;
+            }
+            d->listeners.push_back(std::move(listener));
         }
     }
     if (!config.pidPath.empty()) {
@@ -242,6 +245,20 @@ std::size_t Engine::liveLuaRequests() const
 std::size_t Engine::liveVms() const
 {
     return d->lua ? d->lua->liveVmCount() : 0;
+}
+
+std::size_t Engine::mainVmAnchors() const
+{
+    return d->lua ? d->lua->mainAnchorCount() : 0;
+}
+
+std::size_t Engine::mainVmMemoryAfterGc()
+{
+    if (!d->lua) {
+        return 0;
+    }
+    d->lua->mainVm().collectGarbage();
+    return d->lua->mainVm().memoryBytes();
 }
 
 std::vector<ListenEndpoint> Engine::listening() const

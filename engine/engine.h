@@ -60,6 +60,9 @@ public:
     // Engine thread: requests with a live Lua ctx, and live VMs (main included).
     std::size_t liveLuaRequests() const;
     std::size_t liveVms() const;
+    // Engine thread: coroutines anchored in the main VM, and its Lua heap after a full GC.
+    std::size_t mainVmAnchors() const;
+    std::size_t mainVmMemoryAfterGc();
 
     static std::string versionText();
 

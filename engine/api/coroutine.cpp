@@ -183,6 +183,7 @@ int coStatus(lua_State* L)
 void installCoroutine(lua_State* L)
 {
     lua_getglobal(L, "coroutine");
+    const int table = lua_gettop(L);
     // Keep the standard functions as coroutine._create, ... (as lua-nginx-module does) and
     // as upvalues of the dispatchers.
     static constexpr const char* names[] = {"create", "resume", "yield", "wrap", "status"};
@@ -201,10 +202,10 @@ void installCoroutine(lua_State* L)
     };
     for (const auto& d : dispatchers) {
         for (const char* name : names) {
-            lua_getfield(L, -1, (std::string("_") + name).c_str());
+            lua_getfield(L, table, (std::string("_") + name).c_str());
         }
         lua_pushcclosure(L, d.f, 5);
-        lua_setfield(L, -2, d.name);
+        lua_setfield(L, table, d.name);
     }
     lua_pop(L, 1);
 }

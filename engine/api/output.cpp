@@ -173,8 +173,38 @@ int ngxFlush(lua_State* L)
         return 2;
     }
     request.output({}, true, false);
-    lua_pushinteger(L, 1);
-    return 1;
+    if (!wait || !request.outputPending()) {
+        lua_pushinteger(L, 1);
+        return 1;
+    }
+    // flush(true): park until the socket took every byte (reason "flush").
+    sched::CoCtx* co = sched::RequestCtx::coOf(L);
+    std::weak_ptr<sched::RequestCtx> weakCtx = ctx.shared_from_this();
+    request.whenDrained([weakCtx, co](bool written) {
+        auto holder = weakCtx.lock();
+        if (!holder || !co->alive()) {
+            return;
+        }
+        holder->scheduler.wake(holder, *co, [written](lua_State* co) {
+            if (written) {
+                lua_pushinteger(co, 1);
+                return 1;
+            }
+            lua_pushnil(co);
+            lua_pushliteral(co, "client aborted");
+            return 2;
+        });
+    });
+    co->reason = trace::YieldReason::Flush;
+    co->waitingOn = "socket drain";
+    co->cleanup = [weakRequest = std::weak_ptr<http::HttpRequest>(ctx.http)] {
+        if (auto r = weakRequest.lock()) {
+            r->whenDrained([](bool) {});
+        }
+    };
+    ctx.coOp = sched::CoOp::Nop;
+    lua_settop(L, 0);
+    return lua_yield(L, 0);
 }
 
 int ngxEof(lua_State* L)

@@ -3,6 +3,7 @@
 #include "engine/conf/buildstate.h"
 #include "engine/conf/locationmatcher.h"
 
+#include <algorithm>
 #include <unistd.h>
 
 namespace restyscope::engine::conf {
@@ -57,8 +58,7 @@ bool handleDirective(BuildState& state, Scope& scope, const Directive& directive
                           directive);
     }
     if (!argumentsValid(spec->args, argumentCount(directive))) {
-        return state.fail("invalid number of arguments in " + quoted(directive.name) +
-                              " directive",
+        return state.fail("invalid number of arguments in " + quoted(directive.name) + " directive",
                           directive);
     }
     if (directive.luaBlock && directive.truncated) {
@@ -67,8 +67,7 @@ bool handleDirective(BuildState& state, Scope& scope, const Directive& directive
     return spec->handler(state, scope, directive, *spec);
 }
 
-template <typename T>
-void inherit(std::optional<T>& value, const std::optional<T>& parent)
+template <typename T> void inherit(std::optional<T>& value, const std::optional<T>& parent)
 {
     if (!value) {
         value = parent;
@@ -113,7 +112,8 @@ void mergeLocations(std::vector<std::unique_ptr<LocationConfig>>& locations,
 }
 
 // What ngx_http_block does once http{} is read: merge every server and location, build
-// the location lookups (which finds duplicate locations), check the server names.
+// the location lookups (which finds duplicate locations), check the variables used and
+// the server names.
 bool finishHttp(BuildState& state, const Directive& http)
 {
     HttpState& h = *state.http;
@@ -151,8 +151,16 @@ bool finishHttp(BuildState& state, const Directive& http)
     }
     for (const auto& server : h.servers) {
         if (const auto duplicate = indexLocations(*server->config)) {
-            return state.failText(confErrorText(
-                "duplicate location \"" + duplicate->name + "\"", duplicate->where));
+            return state.failText(
+                confErrorText("duplicate location \"" + duplicate->name + "\"", duplicate->where));
+        }
+    }
+    // ngx_http_variables_init_vars: the first unknown one, in order of first use.
+    if (state.isVariable) {
+        for (const std::string& name : state.variables) {
+            if (!state.captureNames.contains(name) && !state.isVariable(name)) {
+                return state.failText("unknown \"" + name + "\" variable");
+            }
         }
     }
     return finishServerNames(state);
@@ -195,6 +203,30 @@ void BuildState::notice(LogLevel level, std::string_view message, const Directiv
 void BuildState::ownNotice(LogLevel level, std::string_view message, const Directive& directive)
 {
     messages.push_back({level, confErrorText(message, directive.where), true});
+}
+
+void noteVariables(BuildState& state, const ComplexValue& value)
+{
+    for (const ComplexValue::Segment& segment : value.segments()) {
+        const bool capture =
+            segment.text.size() == 1 && segment.text[0] >= '1' && segment.text[0] <= '9';
+        if (segment.variable && !capture &&
+            std::find(state.variables.begin(), state.variables.end(), segment.text) ==
+                state.variables.end()) {
+            state.variables.push_back(segment.text);
+        }
+    }
+}
+
+void noteCaptures(BuildState& state, const Regex& regex)
+{
+    for (const Regex::NamedGroup& group : regex.namedGroups()) {
+        std::string name = group.name;
+        for (char& ch : name) {
+            ch = static_cast<char>((ch >= 'A' && ch <= 'Z') ? ch - 'A' + 'a' : ch);
+        }
+        state.captureNames.insert(std::move(name));
+    }
 }
 
 bool claimSlot(BuildState& state, Scope& scope, std::string_view slot, const Directive& directive)
@@ -327,10 +359,12 @@ bool handleLocation(BuildState& state, Scope& scope, const Directive& directive,
     }
     if (regex) {
         std::string error;
-        location->regex = Regex::compile(name, caseless ? Regex::Caseless : Regex::NoOptions, &error);
+        location->regex =
+            Regex::compile(name, caseless ? Regex::Caseless : Regex::NoOptions, &error);
         if (!location->regex) {
             return state.fail(error, directive);
         }
+        noteCaptures(state, *location->regex);
         location->match = caseless ? LocationMatch::RegexCaseless : LocationMatch::Regex;
     }
     location->pattern = name;
@@ -340,13 +374,11 @@ bool handleLocation(BuildState& state, Scope& scope, const Directive& directive,
         const std::string child = quoted(location->pattern);
         const std::string outer = quoted(parent->pattern);
         if (parent->match == LocationMatch::Exact) {
-            return state.fail("location " + child + " cannot be inside the exact location " +
-                                  outer,
+            return state.fail("location " + child + " cannot be inside the exact location " + outer,
                               directive);
         }
         if (parent->match == LocationMatch::Named) {
-            return state.fail("location " + child + " cannot be inside the named location " +
-                                  outer,
+            return state.fail("location " + child + " cannot be inside the named location " + outer,
                               directive);
         }
         if (location->match == LocationMatch::Named) {
@@ -387,9 +419,9 @@ bool handleTypes(BuildState& state, Scope& scope, const Directive& directive, co
             auto [it, added] = scope.mimeTypes.emplace(extension, entry.name);
             if (!added) {
                 state.notice(LogLevel::Warn,
-                             "duplicate extension " + quoted(extension) + ", content type: " +
-                                 quoted(entry.name) + ", previous content type: " +
-                                 quoted(it->second),
+                             "duplicate extension " + quoted(extension) +
+                                 ", content type: " + quoted(entry.name) +
+                                 ", previous content type: " + quoted(it->second),
                              entry);
                 it->second = entry.name;
             }
@@ -400,33 +432,11 @@ bool handleTypes(BuildState& state, Scope& scope, const Directive& directive, co
 
 } // namespace detail
 
-const char* logLevelName(LogLevel level)
-{
-    switch (level) {
-    case LogLevel::Debug:
-        return "debug";
-    case LogLevel::Info:
-        return "info";
-    case LogLevel::Notice:
-        return "notice";
-    case LogLevel::Warn:
-        return "warn";
-    case LogLevel::Error:
-        return "error";
-    case LogLevel::Crit:
-        return "crit";
-    case LogLevel::Alert:
-        return "alert";
-    case LogLevel::Emerg:
-        return "emerg";
-    }
-    return "emerg";
-}
-
 LoadResult buildConfig(const ParseResult& parsed, const std::string& prefix,
-                       const std::string& confFile)
+                       const std::string& confFile, const VariableCheck& isVariable)
 {
     detail::BuildState state;
+    state.isVariable = isVariable;
     state.prefix = prefix;
     state.confPrefix = confFile.substr(0, confFile.rfind('/') + 1);
     state.config = std::make_unique<Config>();
@@ -465,7 +475,8 @@ LoadResult buildConfig(const ParseResult& parsed, const std::string& prefix,
     return result;
 }
 
-LoadResult loadConfig(const std::string& prefixArg, const std::string& confPath)
+LoadResult loadConfig(const std::string& prefixArg, const std::string& confPath,
+                      const VariableCheck& isVariable)
 {
     std::string prefix = prefixArg.empty() ? std::string("./") : prefixArg;
     if (!prefix.starts_with('/')) {
@@ -479,7 +490,7 @@ LoadResult loadConfig(const std::string& prefixArg, const std::string& confPath)
     }
     const std::string confFile = confPath.starts_with('/') ? confPath : prefix + confPath;
     const std::string confPrefix = confFile.substr(0, confFile.rfind('/') + 1);
-    return buildConfig(parseConfFile(confFile, confPrefix), prefix, confFile);
+    return buildConfig(parseConfFile(confFile, confPrefix), prefix, confFile, isVariable);
 }
 
 } // namespace restyscope::engine::conf

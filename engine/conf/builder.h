@@ -7,8 +7,10 @@
 #include "engine/conf/config.h"
 #include "engine/conf/parser.h"
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace restyscope::engine::conf {
@@ -31,15 +33,21 @@ struct LoadResult
     std::vector<ConfMessage> messages; // in the order nginx would log them
 };
 
+// Whether a variable exists (lowercase name without '$', e.g. "uri", "arg_x"). When
+// given, a conf using an unknown one fails as in nginx: `unknown "foo" variable`.
+// Named regex captures of the conf always exist.
+using VariableCheck = std::function<bool(std::string_view name)>;
+
 // `prefix` as given to -p (made absolute, '/' appended); `confPath` as given to -c,
 // relative to the prefix unless absolute. include resolves against the conf file's
 // directory, error_log and pid against the prefix, as in nginx.
-LoadResult loadConfig(const std::string& prefix, const std::string& confPath);
+LoadResult loadConfig(const std::string& prefix, const std::string& confPath,
+                      const VariableCheck& isVariable = {});
 // The same from an already parsed tree. `prefix` and `confFile` absolute.
 LoadResult buildConfig(const ParseResult& parsed, const std::string& prefix,
-                       const std::string& confFile);
+                       const std::string& confFile, const VariableCheck& isVariable = {});
 
 // "emerg", "alert", ... "debug": the level names nginx prints in brackets.
-const char* logLevelName(LogLevel level);
+using trace::logLevelName;
 
 } // namespace restyscope::engine::conf

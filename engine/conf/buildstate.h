@@ -68,8 +68,8 @@ struct ServerState
 // One address:port as nginx groups listens (ngx_http_conf_addr_t).
 struct ListenGroup
 {
-    ListenAddress address; // address and port; defaultServer unused here
-    std::string text;      // "0.0.0.0:80", "[::1]:8080": how nginx names it in messages
+    ListenAddress address;   // address and port; defaultServer unused here
+    std::string text;        // "0.0.0.0:80", "[::1]:8080": how nginx names it in messages
     bool optionsSet = false; // backlog=, reuseport, ... given once already
     bool hasDefault = false;
     std::vector<const ServerConfig*> servers; // in the order their listens were read
@@ -108,6 +108,9 @@ struct BuildState
     bool sawEvents = false;
     bool modulesUsed = false; // events{} or http{} seen: load_module is too late after
     bool mainErrorLogSet = false;
+    VariableCheck isVariable;
+    std::vector<std::string> variables; // used in complex values, in order of first use
+    std::set<std::string> captureNames; // named captures of location/server_name regexes
 
     // Records an nginx error reported at the directive ("... in FILE:LINE").
     bool fail(std::string_view message, const Directive& directive,
@@ -123,6 +126,11 @@ struct BuildState
     // restyscope's own notice: nginx prints nothing at this point.
     void ownNotice(LogLevel level, std::string_view message, const Directive& directive);
 };
+
+// Records the variables a compiled value uses and the names a regex defines, for the
+// check nginx makes when http{} ends (`unknown "x" variable`).
+void noteVariables(BuildState& state, const ComplexValue& value);
+void noteCaptures(BuildState& state, const Regex& regex);
 
 // Marks `slot` set in this scope; false (after reporting "is duplicate") when it already was.
 bool claimSlot(BuildState& state, Scope& scope, std::string_view slot, const Directive& directive);
@@ -150,8 +158,7 @@ bool parseFlag(BuildState& state, const Directive& directive, bool& value);
 // The value check of nginx's generic slot handlers (ngx_conf_set_*_slot).
 bool checkValue(BuildState& state, const Directive& directive, ValueKind kind);
 // Accepted and checked like nginx does, but not acted on (an info notice says so).
-bool ignore(BuildState& state, Scope& scope, const Directive& directive,
-            const DirectiveSpec& spec);
+bool ignore(BuildState& state, Scope& scope, const Directive& directive, const DirectiveSpec& spec);
 // The Lua directives' table (luadirectives.cpp), searched by findDirective().
 std::span<const DirectiveSpec> luaDirectives();
 

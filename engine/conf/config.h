@@ -35,10 +35,10 @@ struct LuaHandler
 {
     enum class Form { File, Block, String };
     Form form = Form::Block;
-    std::string tag;        // directive family: "content_by_lua", "rewrite_by_lua", ...
-    std::string code;       // inline source exactly as nginx reads it (Block/String)
-    ComplexValue path;      // File form: the path as written, possibly with $variables
-    SourceLocation where;   // Block: line of the directive keyword; String: line of its ';'
+    std::string tag;      // directive family: "content_by_lua", "rewrite_by_lua", ...
+    std::string code;     // inline source exactly as nginx reads it (Block/String)
+    ComplexValue path;    // File form: the path as written, possibly with $variables
+    SourceLocation where; // Block: line of its "{" (the chunk name line); else of its ";"
 };
 
 // `return code [text|url]` / `return url`.
@@ -54,25 +54,25 @@ enum class LocationMatch { Prefix, Exact, PrefixNoRegex, Regex, RegexCaseless, N
 // inherit from the enclosing level; after merging every field holds its effective value.
 struct LocalConf
 {
-    std::optional<std::uint64_t> clientMaxBodySize;      // default 1m
-    std::optional<bool> luaCodeCache;                     // default on
+    std::optional<std::uint64_t> clientMaxBodySize; // default 1m
+    std::optional<bool> luaCodeCache;               // default on
     std::optional<LuaHandler> rewriteByLua;
     std::optional<LuaHandler> accessByLua;
-    std::optional<std::string> defaultType;               // default "text/plain"
-    std::optional<std::uint64_t> keepaliveTimeoutMs;      // default 75s
-    std::optional<std::uint64_t> clientBodyTimeoutMs;     // default 60s
-    std::optional<std::size_t> postponeOutput;            // default 1460
-    std::optional<bool> serverTokens;                     // default on
-    std::optional<bool> luaHttp10Buffering;               // default on
+    std::optional<std::string> defaultType;           // default "text/plain"
+    std::optional<std::uint64_t> keepaliveTimeoutMs;  // default 75s
+    std::optional<std::uint64_t> clientBodyTimeoutMs; // default 60s
+    std::optional<std::size_t> postponeOutput;        // default 1460
+    std::optional<bool> serverTokens;                 // default on
+    std::optional<bool> luaHttp10Buffering;           // default on
 };
 
 struct LocationConfig
 {
     LocationMatch match = LocationMatch::Prefix;
-    std::string pattern;               // the URI or regex as written (without modifier)
+    std::string pattern;                // the URI or regex as written (without modifier)
     std::shared_ptr<const Regex> regex; // Regex / RegexCaseless
     SourceLocation where;
-    LocalConf local;                   // merged
+    LocalConf local;                          // merged
     std::optional<ReturnAction> returnAction; // rewrite-phase `return` of this location
     std::optional<LuaHandler> contentByLua;   // not inherited, as in nginx
     std::vector<std::unique_ptr<LocationConfig>> locations; // nested, in config order
@@ -91,12 +91,12 @@ struct ServerConfig
 {
     SourceLocation where;
     std::vector<ListenAddress> listen; // nginx adds 0.0.0.0:80 (:8000 if not root) when none given
-    std::vector<std::string> serverNames;    // lowercased as nginx does; "" when none given
+    std::vector<std::string> serverNames; // lowercased as nginx does; "" when none given
     std::vector<std::shared_ptr<const Regex>> serverNameRegexes; // the "~..." names, in order
-    LocalConf local;                          // merged server-level values
-    std::optional<ReturnAction> returnAction; // server-rewrite-phase `return`
-    std::vector<std::unique_ptr<LocationConfig>> locations; // top level, in config order
-    std::shared_ptr<const LocationIndex> locationIndex;     // lookup over `locations`
+    LocalConf local;                                             // merged server-level values
+    std::optional<ReturnAction> returnAction;                    // server-rewrite-phase `return`
+    std::vector<std::unique_ptr<LocationConfig>> locations;      // top level, in config order
+    std::shared_ptr<const LocationIndex> locationIndex;          // lookup over `locations`
     std::uint64_t clientHeaderTimeoutMs = 60000;
     std::size_t clientHeaderBufferSize = 1024;
     std::size_t largeHeaderBuffersNumber = 4;
@@ -110,20 +110,25 @@ struct HttpConfig
 {
     std::vector<std::unique_ptr<ServerConfig>> servers;
     std::shared_ptr<const ServerIndex> serverIndex; // for findServer() (indexServers())
-    std::vector<std::string> luaPackagePath;  // raw directive values, expanded by the runtime
+    std::vector<std::string> luaPackagePath;        // raw directive values, expanded by the runtime
     std::vector<std::string> luaPackageCpath;
     std::optional<LuaHandler> initByLua;
-    struct SharedDict { std::string name; std::uint64_t size = 0; SourceLocation where; };
+    struct SharedDict
+    {
+        std::string name;
+        std::uint64_t size = 0;
+        SourceLocation where;
+    };
     std::vector<SharedDict> sharedDicts;
 };
 
 struct Config
 {
-    std::string prefix;    // absolute, with trailing '/'
-    std::string confFile;  // absolute path of the main conf file
+    std::string prefix;                          // absolute, with trailing '/'
+    std::string confFile;                        // absolute path of the main conf file
     std::string errorLogPath = "logs/error.log"; // absolute after building
     LogLevel errorLogLevel = LogLevel::Error;
-    std::string pidPath;   // absolute; empty when none
+    std::string pidPath;              // absolute; empty when none
     std::unique_ptr<HttpConfig> http; // null when the conf has no http{} block
 };
 

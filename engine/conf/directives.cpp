@@ -116,8 +116,7 @@ bool ignoreVisible(BuildState& state, Scope& scope, const Directive& directive,
         return false;
     }
     state.ownNotice(LogLevel::Warn,
-                    quoted(directive.name) +
-                        " directive is not implemented by restyscope, ignored",
+                    quoted(directive.name) + " directive is not implemented by restyscope, ignored",
                     directive);
     return true;
 }
@@ -189,8 +188,8 @@ bool handleUser(BuildState& state, Scope& scope, const Directive& directive, con
 bool handleErrorLog(BuildState& state, Scope& scope, const Directive& directive,
                     const DirectiveSpec&)
 {
-    static constexpr std::array<std::string_view, 8> levels = {
-        "emerg", "alert", "crit", "error", "warn", "notice", "info", "debug"};
+    static constexpr std::array<std::string_view, 8> levels = {"emerg", "alert",  "crit", "error",
+                                                               "warn",  "notice", "info", "debug"};
     static constexpr std::array<std::string_view, 7> debugLevels = {
         "debug_core", "debug_alloc", "debug_mutex", "debug_event",
         "debug_http", "debug_mail",  "debug_stream"};
@@ -444,6 +443,7 @@ bool handleReturn(BuildState& state, Scope& scope, const Directive& directive, c
         if (!value) {
             return state.fail(error, directive);
         }
+        noteVariables(state, *value);
         action.text = std::move(*value);
     }
     // Later returns in the same block are compiled but never run: the first one ends the
@@ -491,8 +491,7 @@ constexpr DirectiveSpec coreDirectives[] = {
     {"client_max_body_size", AnyHttp, Take1, handleClientMaxBodySize},
     {"client_body_timeout", AnyHttp, Take1, handleClientBodyTimeout},
     {"client_header_timeout", HttpContext | ServerContext, Take1, handleClientHeaderTimeout},
-    {"client_header_buffer_size", HttpContext | ServerContext, Take1,
-     handleClientHeaderBufferSize},
+    {"client_header_buffer_size", HttpContext | ServerContext, Take1, handleClientHeaderBufferSize},
     {"large_client_header_buffers", HttpContext | ServerContext, Take2, handleLargeHeaderBuffers},
     {"keepalive_timeout", AnyHttp, Take12, handleKeepaliveTimeout},
     {"postpone_output", AnyHttp, Take1, handlePostponeOutput},

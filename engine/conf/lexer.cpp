@@ -162,10 +162,7 @@ LuaMatch scanLua(std::string_view text, std::size_t pos, std::size_t last)
 
 } // namespace
 
-Lexer::Lexer(std::string_view text)
-    : m_text(text)
-{
-}
+Lexer::Lexer(std::string_view text) : m_text(text) {}
 
 Lexer::Result Lexer::fail(std::string message, int line)
 {

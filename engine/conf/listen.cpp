@@ -269,8 +269,7 @@ bool validKeepalive(std::string_view value)
 
 } // namespace
 
-bool handleListen(BuildState& state, Scope& scope, const Directive& directive,
-                  const DirectiveSpec&)
+bool handleListen(BuildState& state, Scope& scope, const Directive& directive, const DirectiveSpec&)
 {
     ServerState& server = *scope.server;
     server.hasListen = true;
@@ -425,6 +424,7 @@ bool handleServerName(BuildState& state, Scope& scope, const Directive& directiv
         if (!regex) {
             return state.fail(error, directive);
         }
+        noteCaptures(state, *regex);
         server.serverNames.push_back(name);
         server.serverNameRegexes.push_back(std::move(regex));
     }
@@ -435,13 +435,13 @@ bool finishServerNames(BuildState& state)
 {
     for (const ServerNameIssue& issue : indexServers(*state.config->http)) {
         if (issue.invalid) {
-            return state.failText("invalid server name or wildcard " + quoted(issue.name) +
-                                  " on " + issue.address);
+            return state.failText("invalid server name or wildcard " + quoted(issue.name) + " on " +
+                                  issue.address);
         }
-        state.messages.push_back({LogLevel::Warn,
-                                  "conflicting server name " + quoted(issue.name) + " on " +
-                                      issue.address + ", ignored",
-                                  false});
+        state.messages.push_back(
+            {LogLevel::Warn,
+             "conflicting server name " + quoted(issue.name) + " on " + issue.address + ", ignored",
+             false});
     }
     return true;
 }

@@ -19,10 +19,10 @@ struct LocationIndex
         const LocationConfig* location = nullptr;
         int parent = -1; // the longest other prefix in the table that is a prefix of this one
     };
-    std::vector<Named> exact;    // sorted by name
-    std::vector<Prefix> prefixes; // sorted by name
+    std::vector<Named> exact;                   // sorted by name
+    std::vector<Prefix> prefixes;               // sorted by name
     std::vector<const LocationConfig*> regexes; // config order
-    std::vector<Named> named;    // server level only, sorted by name (stable)
+    std::vector<Named> named;                   // server level only, sorted by name (stable)
 };
 
 namespace {
@@ -129,20 +129,18 @@ buildLevel(std::vector<std::unique_ptr<LocationConfig>>& locations, bool withSta
 
 const LocationConfig* findExact(const LocationIndex& index, std::string_view uri)
 {
-    const auto it = std::lower_bound(index.exact.begin(), index.exact.end(), uri,
-                                     [](const auto& entry, std::string_view key) {
-                                         return std::string_view(entry.name) < key;
-                                     });
+    const auto it = std::lower_bound(
+        index.exact.begin(), index.exact.end(), uri,
+        [](const auto& entry, std::string_view key) { return std::string_view(entry.name) < key; });
     return (it != index.exact.end() && it->name == uri) ? it->location : nullptr;
 }
 
 const LocationConfig* longestPrefix(const LocationIndex& index, std::string_view uri)
 {
     // The last name <= uri; the longest prefix of uri is it or one of its parents.
-    const auto it = std::upper_bound(index.prefixes.begin(), index.prefixes.end(), uri,
-                                     [](std::string_view key, const auto& entry) {
-                                         return key < std::string_view(entry.name);
-                                     });
+    const auto it = std::upper_bound(
+        index.prefixes.begin(), index.prefixes.end(), uri,
+        [](std::string_view key, const auto& entry) { return key < std::string_view(entry.name); });
     int candidate = static_cast<int>(it - index.prefixes.begin()) - 1;
     while (candidate >= 0) {
         const LocationIndex::Prefix& prefix = index.prefixes[candidate];
@@ -257,10 +255,9 @@ const LocationConfig* findNamedLocation(const ServerConfig& server, std::string_
         return nullptr;
     }
     const auto& named = server.locationIndex->named;
-    const auto it = std::lower_bound(named.begin(), named.end(), name,
-                                     [](const auto& entry, std::string_view key) {
-                                         return std::string_view(entry.name) < key;
-                                     });
+    const auto it = std::lower_bound(
+        named.begin(), named.end(), name,
+        [](const auto& entry, std::string_view key) { return std::string_view(entry.name) < key; });
     return (it != named.end() && it->name == name) ? it->location : nullptr;
 }
 

@@ -53,6 +53,7 @@ bool readHandler(BuildState& state, const Directive& directive, LuaHandler& hand
             if (!path) {
                 return state.fail(error, directive);
             }
+            noteVariables(state, *path);
             handler.path = std::move(*path);
         }
     } else {
@@ -108,7 +109,8 @@ bool handleUnsupportedByLua(BuildState& state, Scope& scope, const Directive& di
     }
     LuaHandler handler;
     const bool literal = tag == "init_worker_by_lua" || tag == "exit_worker_by_lua";
-    if (!readHandler(state, directive, handler, literal ? FilePath::Literal : FilePath::Variables)) {
+    if (!readHandler(state, directive, handler,
+                     literal ? FilePath::Literal : FilePath::Variables)) {
         return false;
     }
     state.ownNotice(LogLevel::Warn,
@@ -121,8 +123,7 @@ bool handleCodeCache(BuildState& state, Scope& scope, const Directive& directive
                      const DirectiveSpec&)
 {
     bool on = true;
-    if (!claimSlot(state, scope, "lua_code_cache", directive) ||
-        !parseFlag(state, directive, on)) {
+    if (!claimSlot(state, scope, "lua_code_cache", directive) || !parseFlag(state, directive, on)) {
         return false;
     }
     if (!on) {
@@ -240,8 +241,7 @@ constexpr DirectiveSpec directives[] = {
     {"body_filter_by_lua_file", AnyHttp, Take1, handleUnsupportedByLua},
     // values restyscope does not act on
     {"lua_need_request_body", AnyHttp, Flag, ignore, ValueKind::Flag, true},
-    {"lua_transform_underscores_in_response_headers", AnyHttp, Flag, ignore,
-     ValueKind::Flag, true},
+    {"lua_transform_underscores_in_response_headers", AnyHttp, Flag, ignore, ValueKind::Flag, true},
     {"lua_socket_log_errors", AnyHttp, Flag, ignore, ValueKind::Flag, true},
     {"lua_check_client_abort", AnyHttp, Flag, ignore, ValueKind::Flag, true},
     {"lua_use_default_type", AnyHttp, Flag, ignore, ValueKind::Flag, true},

@@ -28,10 +28,7 @@ enum class BlockKind { File, Block, Types };
 class Parser
 {
 public:
-    explicit Parser(std::string confPrefix)
-        : m_confPrefix(std::move(confPrefix))
-    {
-    }
+    explicit Parser(std::string confPrefix) : m_confPrefix(std::move(confPrefix)) {}
 
     // Reads a whole file; `from` is the include directive naming it, null for the main file.
     bool parseFile(const std::string& path, std::vector<Directive>& out,
@@ -155,12 +152,13 @@ bool Parser::parseBlock(Lexer& lexer, const std::string& file, std::vector<Direc
         if (block) {
             bool ok = true;
             if (directive.name.ends_with("_by_lua_block")) {
+                // On error the code is incomplete, but the directive is still kept: its
+                // context and arguments are checked before the syntax error is reported.
                 std::string code;
                 ok = lexer.readLuaBlock(code) != Lexer::Result::Error;
-                if (ok) {
-                    directive.args.push_back(std::move(code));
-                    directive.luaBlock = true;
-                } else {
+                directive.args.push_back(std::move(code));
+                directive.luaBlock = true;
+                if (!ok) {
                     failAt(lexer.errorMessage(), file, lexer.errorLine());
                 }
             } else {
@@ -183,9 +181,8 @@ bool Parser::include(const std::string& pattern, std::vector<Directive>& out,
 {
     const std::string path = pattern.starts_with('/') ? pattern : m_confPrefix + pattern;
     if (m_depth >= MaxIncludeDepth) {
-        return fail(confErrorText("include nesting deeper than " +
-                                      std::to_string(MaxIncludeDepth) + " levels at \"" + path +
-                                      "\"",
+        return fail(confErrorText("include nesting deeper than " + std::to_string(MaxIncludeDepth) +
+                                      " levels at \"" + path + "\"",
                                   where));
     }
     std::vector<std::string> files;

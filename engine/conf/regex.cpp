@@ -73,9 +73,8 @@ std::shared_ptr<const Regex> Regex::compile(std::string_view pattern, unsigned o
 {
     int errorCode = 0;
     PCRE2_SIZE errorOffset = 0;
-    pcre2_code* code =
-        pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
-                      pcreOptions(options), &errorCode, &errorOffset, nullptr);
+    pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
+                                     pcreOptions(options), &errorCode, &errorOffset, nullptr);
     if (!code) {
         if (error) {
             // nginx reads the message into a 128-byte buffer and quotes the rest of the
@@ -135,9 +134,9 @@ int Regex::match(std::string_view subject, std::size_t start, std::span<std::siz
     static const char empty[] = "";
     const char* data = subject.data() ? subject.data() : empty;
     pcre2_match_data* matchData = t_matchData.get(static_cast<std::uint32_t>(m_captureCount) + 1);
-    const int rc = pcre2_match(static_cast<const pcre2_code*>(m_code),
-                               reinterpret_cast<PCRE2_SPTR>(data), subject.size(), start, 0,
-                               matchData, nullptr);
+    const int rc =
+        pcre2_match(static_cast<const pcre2_code*>(m_code), reinterpret_cast<PCRE2_SPTR>(data),
+                    subject.size(), start, 0, matchData, nullptr);
     if (rc == PCRE2_ERROR_NOMATCH) {
         return 0;
     }

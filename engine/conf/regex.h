@@ -38,8 +38,8 @@ public:
 
     // Returns null and sets `error` to nginx's wording on failure, e.g.
     // `pcre2_compile() failed: missing closing parenthesis in "("`.
-    static std::shared_ptr<const Regex> compile(std::string_view pattern, unsigned options,
-                                                std::string* error = nullptr);
+    static std::shared_ptr<const Regex>
+    compile(std::string_view pattern, unsigned options = NoOptions, std::string* error = nullptr);
 
     ~Regex();
     Regex(const Regex&) = delete;

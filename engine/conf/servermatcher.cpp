@@ -10,7 +10,7 @@ struct ServerIndex
 {
     struct Wildcard
     {
-        std::string affix; // ".example.com" (leading) or "www.example." (trailing)
+        std::string affix;          // ".example.com" (leading) or "www.example." (trailing)
         bool matchesDomain = false; // ".example.com" also matches "example.com"
         const ServerConfig* server = nullptr;
     };
@@ -24,8 +24,8 @@ struct ServerIndex
         const ServerConfig* defaultServer = nullptr; // default_server, else the first
         bool explicitDefault = false;
         std::vector<std::pair<std::string, const ServerConfig*>> exact; // sorted by name
-        std::vector<Wildcard> head; // most specific first
-        std::vector<Wildcard> tail; // most specific first
+        std::vector<Wildcard> head;                                     // most specific first
+        std::vector<Wildcard> tail;                                     // most specific first
         std::vector<std::pair<const Regex*, const ServerConfig*>> regexes;
     };
     std::vector<Group> groups;
@@ -41,9 +41,8 @@ char lower(char ch)
 // `name` is lowercase already.
 bool equalsHost(std::string_view name, std::string_view host)
 {
-    return name.size() == host.size() &&
-           std::equal(name.begin(), name.end(), host.begin(),
-                      [](char n, char h) { return n == lower(h); });
+    return name.size() == host.size() && std::equal(name.begin(), name.end(), host.begin(),
+                                                    [](char n, char h) { return n == lower(h); });
 }
 
 bool isIpv6(std::string_view address)
@@ -123,8 +122,8 @@ const ServerConfig* lookupName(const ServerIndex::Group& group, std::string_view
 {
     const auto exact = std::lower_bound(
         group.exact.begin(), group.exact.end(), host, [](const auto& entry, std::string_view key) {
-            return std::lexicographical_compare(entry.first.begin(), entry.first.end(),
-                                                key.begin(), key.end(),
+            return std::lexicographical_compare(entry.first.begin(), entry.first.end(), key.begin(),
+                                                key.end(),
                                                 [](char n, char h) { return n < lower(h); });
         });
     if (exact != group.exact.end() && equalsHost(exact->first, host)) {
@@ -166,11 +165,10 @@ std::vector<ServerNameIssue> indexServers(HttpConfig& http)
     auto index = std::make_shared<ServerIndex>();
     for (const auto& server : http.servers) {
         for (const ListenAddress& listen : server->listen) {
-            auto group = std::find_if(index->groups.begin(), index->groups.end(),
-                                      [&](const ServerIndex::Group& g) {
-                                          return g.address == listen.address &&
-                                                 g.port == listen.port;
-                                      });
+            auto group = std::find_if(
+                index->groups.begin(), index->groups.end(), [&](const ServerIndex::Group& g) {
+                    return g.address == listen.address && g.port == listen.port;
+                });
             if (group == index->groups.end()) {
                 ServerIndex::Group added;
                 added.address = listen.address;

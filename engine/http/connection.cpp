@@ -118,6 +118,11 @@ void Connection::detach()
     if (m_current) {
         auto request = std::move(m_current);
         request->m_connection = nullptr;
+        if (request->m_drained) {
+            auto drained = std::move(request->m_drained);
+            request->m_drained = nullptr;
+            drained(false);
+        }
         if (!request->m_finalized && request->m_onAbort) {
             auto onAbort = std::move(request->m_onAbort);
             onAbort();
@@ -134,6 +139,11 @@ void Connection::armDeadline(std::chrono::milliseconds after)
 void Connection::consumeOutput(std::size_t n)
 {
     m_out.erase(0, n);
+    if (m_out.empty() && m_current && m_current->m_drained) {
+        auto drained = std::move(m_current->m_drained);
+        m_current->m_drained = nullptr;
+        drained(true);
+    }
 }
 
 void Connection::onData(const char* data, std::size_t size)
@@ -562,6 +572,25 @@ bool HttpRequest::output(std::string_view data, bool flush, bool last)
         m_connection->m_transport.wake();
     }
     return true;
+}
+
+bool HttpRequest::outputPending() const
+{
+    return m_connection && !m_connection->m_out.empty();
+}
+
+void HttpRequest::whenDrained(std::function<void(bool)> done)
+{
+    if (!m_connection) {
+        done(false);
+        return;
+    }
+    if (m_connection->m_out.empty()) {
+        done(true);
+        return;
+    }
+    m_drained = std::move(done);
+    m_connection->m_transport.wake();
 }
 
 void HttpRequest::finalize(int rc)

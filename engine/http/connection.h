@@ -80,6 +80,11 @@ public:
     void discardBody();
     bool bodyComplete() const { return m_bodyState == BodyState::Done; }
     const std::string& body() const { return m_body; }
+    // Whether response bytes still wait to go into the socket.
+    bool outputPending() const;
+    // Runs done(true) once every queued response byte went into the socket, or done(false)
+    // when the connection goes away first (ngx.flush(true)).
+    void whenDrained(std::function<void(bool)> done);
     // Called when the client goes away while the request is not finalized.
     void setAbortHandler(std::function<void()> handler) { m_onAbort = std::move(handler); }
     // Runs once when the request is finalized (ngx_http_cleanup_add).
@@ -105,6 +110,7 @@ private:
     std::function<void(int)> m_bodyDone;
     std::function<void()> m_onAbort;
     std::vector<std::function<void()>> m_cleanups;
+    std::function<void(bool)> m_drained;
 };
 
 class Connection

@@ -2,6 +2,7 @@
 
 #include "engine/conf/config.h"
 #include "engine/conf/locationmatcher.h"
+#include "engine/conf/servermatcher.h"
 #include "engine/http/status.h"
 #include "engine/http/variables.h"
 #include "engine/trace/errorlog.h"
@@ -62,42 +63,7 @@ const conf::ServerConfig* PhaseRunner::selectServer(const std::string& address,
                                                     std::uint16_t port,
                                                     const std::string& host) const
 {
-    if (!m_config.http) {
-        return nullptr;
-    }
-    const conf::ServerConfig* first = nullptr;
-    const conf::ServerConfig* byDefault = nullptr;
-    for (const auto& server : m_config.http->servers) {
-        bool listensHere = false;
-        bool isDefault = false;
-        for (const auto& listen : server->listen) {
-            if (listen.port == port &&
-                (listen.address == address || listen.address == "0.0.0.0" ||
-                 listen.address == "*" || listen.address == "::")) {
-                listensHere = true;
-                isDefault = isDefault || listen.defaultServer;
-            }
-        }
-        if (!listensHere) {
-            continue;
-        }
-        if (!first) {
-            first = server.get();
-        }
-        if (isDefault && !byDefault) {
-            byDefault = server.get();
-        }
-        for (const auto& name : server->serverNames) {
-            if (!host.empty() && name == host) {
-                return server.get();
-            }
-        }
-    }
-    if (byDefault) {
-        return byDefault;
-    }
-    return first ? first : (m_config.http->servers.empty() ? nullptr
-                                                            : m_config.http->servers.front().get());
+    return m_config.http ? conf::findServer(*m_config.http, address, port, host) : nullptr;
 }
 
 void PhaseRunner::configureForServer(HttpRequest& request) const
@@ -120,11 +86,32 @@ void PhaseRunner::internalRedirect(const std::shared_ptr<HttpRequest>& request, 
                                    std::string args)
 {
     Request& r = request->request;
+    if (++r.internalRedirects > 10) {
+        // nginx's NGX_HTTP_MAX_URI_CHANGES
+        m_log.write(trace::LogLevel::Error, r.connection,
+                    "rewrite or internal redirection cycle while internally redirecting to \"" +
+                        uri + "\"" + logContext(r));
+        request->finalize(500);
+        return;
+    }
+    r.captures.clear();
+    r.namedCaptures.clear();
+    if (!uri.empty() && uri.front() == '@') {
+        // A named location: the URI stays, the phases start at rewrite.
+        r.location = r.server ? conf::findNamedLocation(*r.server, uri) : nullptr;
+        if (!r.location) {
+            m_log.write(trace::LogLevel::Error, r.connection,
+                        "named location \"" + uri + "\" not found" + logContext(r));
+            request->finalize(500);
+            return;
+        }
+        applyLocalConf(*request, r.location->local);
+        run(request, Phase::Rewrite);
+        return;
+    }
     r.uri = std::move(uri);
     r.args = std::move(args);
     r.location = nullptr;
-    r.captures.clear();
-    r.namedCaptures.clear();
     run(request, Phase::ServerRewrite);
 }
 

@@ -47,6 +47,7 @@ struct Request
     std::uint16_t serverPort = 0;
     std::chrono::steady_clock::time_point startTime;
     std::chrono::system_clock::time_point startWallTime;
+    int internalRedirects = 0;
 
     const conf::ServerConfig* server = nullptr;
     const conf::LocationConfig* location = nullptr;

@@ -6,6 +6,7 @@
 #include "engine/http/variables.h"
 #include "engine/runtime/cachekey.h"
 #include "engine/runtime/chunkname.h"
+#include "engine/runtime/registry.h"
 #include "engine/runtime/vm.h"
 #include "engine/trace/errorlog.h"
 #include "engine/trace/tracer.h"
@@ -66,6 +67,23 @@ runtime::Vm& LuaModule::mainVm()
 std::size_t LuaModule::liveVmCount() const
 {
     return (m_mainVm ? 1 : 0) + m_requestVms;
+}
+
+std::size_t LuaModule::mainAnchorCount() const
+{
+    lua_State* L = m_mainVm->state();
+    runtime::pushRegistryTable(L, runtime::RegistryTable::CoroutineAnchors);
+    std::size_t count = 0;
+    lua_pushnil(L);
+    while (lua_next(L, -2) != 0) {
+        // luaL_ref keeps its free list in slot 0: only threads are anchors.
+        if (lua_type(L, -1) == LUA_TTHREAD) {
+            ++count;
+        }
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    return count;
 }
 
 bool LuaModule::init(std::string& error)

@@ -43,6 +43,8 @@ public:
     // Requests whose Lua ctx is alive (for snapshots and leak checks).
     std::size_t liveRequestCount() const { return m_live; }
     std::size_t liveVmCount() const;
+    // Entries in the main VM's coroutine anchor table (0 when nothing is parked).
+    std::size_t mainAnchorCount() const;
 
 private:
     struct DirectiveState; // cache key, chunk name and main-VM ref of one directive

@@ -13,10 +13,10 @@ namespace restyscope::conformance {
 namespace {
 
 const QStringList kAssertVerbs = {
-    QStringLiteral("status"),      QStringLiteral("closed"),        QStringLiteral("response"),
-    QStringLiteral("framing"),     QStringLiteral("header"),        QStringLiteral("no-header"),
-    QStringLiteral("body"),        QStringLiteral("body-contains"), QStringLiteral("body-matches"),
-    QStringLiteral("interim"),     QStringLiteral("elapsed"),
+    QStringLiteral("status"),  QStringLiteral("closed"),        QStringLiteral("response"),
+    QStringLiteral("framing"), QStringLiteral("header"),        QStringLiteral("no-header"),
+    QStringLiteral("body"),    QStringLiteral("body-contains"), QStringLiteral("body-matches"),
+    QStringLiteral("interim"), QStringLiteral("elapsed"),       QStringLiteral("closed-at"),
 };
 
 struct Section
@@ -277,6 +277,9 @@ QString Request::label() const
     QString text = options.name;
     if (text.isEmpty() && !lines.isEmpty()) {
         text = lines.first();
+        if (options.raw && text.contains(QLatin1String("\\r\\n"))) {
+            text = text.left(text.indexOf(QLatin1String("\\r\\n")));
+        }
         for (QChar& ch : text) {
             if (ch.unicode() < 0x20 || ch.unicode() > 0x7e) {
                 ch = QLatin1Char('?');
@@ -285,6 +288,9 @@ QString Request::label() const
         if (text.size() > 48) {
             text = text.left(45) + QLatin1String("...");
         }
+    }
+    if (text.isEmpty()) {
+        text = QStringLiteral("(nothing sent)");
     }
     return QString::number(index) + QLatin1Char(' ') + text;
 }
@@ -322,12 +328,30 @@ QByteArray unescape(const QByteArray& text)
         }
         const char next = text.at(i + 1);
         switch (next) {
-        case 'r': out += '\r'; ++i; break;
-        case 'n': out += '\n'; ++i; break;
-        case 't': out += '\t'; ++i; break;
-        case '0': out += '\0'; ++i; break;
-        case '\\': out += '\\'; ++i; break;
-        case '{': out += '{'; ++i; break;
+        case 'r':
+            out += '\r';
+            ++i;
+            break;
+        case 'n':
+            out += '\n';
+            ++i;
+            break;
+        case 't':
+            out += '\t';
+            ++i;
+            break;
+        case '0':
+            out += '\0';
+            ++i;
+            break;
+        case '\\':
+            out += '\\';
+            ++i;
+            break;
+        case '{':
+            out += '{';
+            ++i;
+            break;
         case 'x': {
             bool ok = false;
             const int value = text.mid(i + 2, 2).toInt(&ok, 16);
@@ -339,7 +363,9 @@ QByteArray unescape(const QByteArray& text)
             }
             break;
         }
-        default: out += ch; break; // unknown escape: the backslash is literal
+        default:
+            out += ch;
+            break; // unknown escape: the backslash is literal
         }
     }
     return out;
@@ -429,7 +455,8 @@ bool parseCase(const QString& filePath, const QString& id, Case* out, QString* e
                 *error = where + QLatin1String("=== file needs a relative path inside the prefix");
                 return false;
             }
-            const QByteArray content = section.lines.isEmpty() ? QByteArray() : body.toUtf8() + '\n';
+            const QByteArray content =
+                section.lines.isEmpty() ? QByteArray() : body.toUtf8() + '\n';
             c.files.append({section.args, content, int(c.requests.size()) + 1});
         } else if (section.kind == QLatin1String("headers")) {
             if (!parseHeaderRules(section.lines + QStringList{section.args}, &c.headers, error)) {
@@ -445,8 +472,9 @@ bool parseCase(const QString& filePath, const QString& id, Case* out, QString* e
                 *error = where + *error;
                 return false;
             }
-            if (request.lines.isEmpty()) {
-                *error = where + QLatin1String("empty request");
+            if (request.lines.isEmpty() && !request.options.raw) {
+                *error = where + QLatin1String("empty request (an empty raw request connects "
+                                               "and sends nothing)");
                 return false;
             }
             c.requests.append(request);
@@ -461,8 +489,8 @@ bool parseCase(const QString& filePath, const QString& id, Case* out, QString* e
                     continue;
                 }
                 if (!kAssertVerbs.contains(verb)) {
-                    *error = where + QLatin1String("unknown assertion \"") + line +
-                             QLatin1Char('"');
+                    *error =
+                        where + QLatin1String("unknown assertion \"") + line + QLatin1Char('"');
                     return false;
                 }
                 c.requests.last().asserts.append(line);
@@ -497,6 +525,13 @@ bool parseCase(const QString& filePath, const QString& id, Case* out, QString* e
             return false;
         }
     }
+    for (const FileWrite& file : std::as_const(c.files)) {
+        if (file.beforeRequest > 1 && file.beforeRequest > c.requests.size()) {
+            *error = filePath + QLatin1String(": === file ") + file.path +
+                     QLatin1String(" comes after the last request and would never be written");
+            return false;
+        }
+    }
     if (c.startupError && !c.requests.isEmpty()) {
         *error = filePath + QLatin1String(": a === startup_error case sends no requests");
         return false;
@@ -506,7 +541,8 @@ bool parseCase(const QString& filePath, const QString& id, Case* out, QString* e
         return false;
     }
     if (!c.hasServer && !c.httpConf.contains(QLatin1String("@PORT"))) {
-        *error = filePath + QLatin1String(": no === server section and no listen @PORT@ in === http");
+        *error =
+            filePath + QLatin1String(": no === server section and no listen @PORT@ in === http");
         return false;
     }
     for (const Request& request : std::as_const(c.requests)) {

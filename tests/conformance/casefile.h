@@ -12,20 +12,20 @@ namespace restyscope::conformance {
 // What a request is sent with and how its answer is awaited.
 struct RequestOptions
 {
-    QString name;          // row label; default: the request line
-    QString connection;    // conn=NAME: requests naming the same NAME share one connection
-    bool raw = false;      // bytes exactly as written (only escapes), nothing added
-    bool pipeline = false; // written in one write together with the next request
-    int splitSize = 0;     // split=N: send in pieces of N bytes
-    QStringList cuts;      // cuts=a,b,head: cut before these offsets ("head": after the head)
-    int delayMs = 20;      // delay=MS between pieces
-    int pauseMs = 0;       // pause=MS before sending
-    int timeoutMs = 5000;  // timeout=MS: client gives up waiting for the response
-    int closeWaitMs = 150; // close-wait=MS: how long to watch for the server's close
-    int timingMs = -1;     // timing=MS: the two servers' elapsed times must agree within MS
+    QString name;           // row label; default: the request line
+    QString connection;     // conn=NAME: requests naming the same NAME share one connection
+    bool raw = false;       // bytes exactly as written (only escapes), nothing added
+    bool pipeline = false;  // written in one write together with the next request
+    int splitSize = 0;      // split=N: send in pieces of N bytes
+    QStringList cuts;       // cuts=a,b,head: cut before these offsets ("head": after the head)
+    int delayMs = 20;       // delay=MS between pieces
+    int pauseMs = 0;        // pause=MS before sending
+    int timeoutMs = 5000;   // timeout=MS: client gives up waiting for the response
+    int closeWaitMs = 250;  // close-wait=MS: how long to watch for the server's close
+    int timingMs = -1;      // timing=MS: the two servers' elapsed times must agree within MS
     bool shutWrite = false; // shut-wr: half-close after sending
-    int abortMs = -1;      // abort[=MS]: close MS after sending, read nothing
-    int port = 1;          // port=N: send to @PORTN@ (1 = @PORT@)
+    int abortMs = -1;       // abort[=MS]: close MS after sending, read nothing
+    int port = 1;           // port=N: send to @PORTN@ (1 = @PORT@)
 };
 
 struct Request
@@ -68,9 +68,9 @@ struct Case
     QList<FileWrite> files;
     QList<Request> requests;
     QList<HeaderRule> headers;
-    QStringList errorLog;   // regexes each matching an entry in both logs
-    QStringList noErrorLog; // regexes matching no entry in either log
-    QStringList compareLog; // entries matching these are compared between the logs
+    QStringList errorLog;      // regexes each matching an entry in both logs
+    QStringList noErrorLog;    // regexes matching no entry in either log
+    QStringList compareLog;    // entries matching these are compared between the logs
     bool startupError = false; // both servers must refuse the conf, with the same [emerg]
     QString todo;              // non-empty: known to differ until this lands; mismatch is XFAIL
     int portCount = 1;         // highest @PORTn@ used

@@ -31,17 +31,22 @@ QByteArray replaceNumber(const QByteArray& text, const QByteArray& number,
 QString kindText(const Outcome& o)
 {
     switch (o.kind) {
-    case Outcome::Kind::Response: return QStringLiteral("complete");
-    case Outcome::Kind::NoResponse: return QStringLiteral("none, the server closed the connection");
-    case Outcome::Kind::Timeout: return QStringLiteral("none before the client's timeout");
+    case Outcome::Kind::Response:
+        return QStringLiteral("complete");
+    case Outcome::Kind::NoResponse:
+        return QStringLiteral("none, the server closed the connection");
+    case Outcome::Kind::Timeout:
+        return QStringLiteral("none before the client's timeout");
     case Outcome::Kind::Incomplete:
         return o.timedOut ? QStringLiteral("incomplete at the client's timeout")
                           : QStringLiteral("incomplete, the server closed the connection");
     case Outcome::Kind::Headerless:
         return o.timedOut ? QStringLiteral("headerless, cut at the client's timeout")
                           : QStringLiteral("headerless, up to the server's close");
-    case Outcome::Kind::Aborted: return QStringLiteral("not read, the client closed");
-    case Outcome::Kind::ConnectFailed: return QStringLiteral("connect failed");
+    case Outcome::Kind::Aborted:
+        return QStringLiteral("not read, the client closed");
+    case Outcome::Kind::ConnectFailed:
+        return QStringLiteral("connect failed");
     }
     return {};
 }
@@ -49,10 +54,14 @@ QString kindText(const Outcome& o)
 QString framingText(Framing framing)
 {
     switch (framing) {
-    case Framing::None: return QStringLiteral("none");
-    case Framing::Length: return QStringLiteral("length");
-    case Framing::Chunked: return QStringLiteral("chunked");
-    case Framing::Close: return QStringLiteral("close");
+    case Framing::None:
+        return QStringLiteral("none");
+    case Framing::Length:
+        return QStringLiteral("length");
+    case Framing::Chunked:
+        return QStringLiteral("chunked");
+    case Framing::Close:
+        return QStringLiteral("close");
     }
     return {};
 }
@@ -115,11 +124,21 @@ QString quoted(const QByteArray& bytes, qsizetype limit)
     for (qsizetype i = 0; i < n; ++i) {
         const uchar ch = uchar(bytes.at(i));
         switch (ch) {
-        case '\r': out += QLatin1String("\\r"); break;
-        case '\n': out += QLatin1String("\\n"); break;
-        case '\t': out += QLatin1String("\\t"); break;
-        case '\\': out += QLatin1String("\\\\"); break;
-        case '"': out += QLatin1String("\\\""); break;
+        case '\r':
+            out += QLatin1String("\\r");
+            break;
+        case '\n':
+            out += QLatin1String("\\n");
+            break;
+        case '\t':
+            out += QLatin1String("\\t");
+            break;
+        case '\\':
+            out += QLatin1String("\\\\");
+            break;
+        case '"':
+            out += QLatin1String("\\\"");
+            break;
         default:
             if (ch < 0x20 || ch > 0x7e) {
                 out += QStringLiteral("\\x%1").arg(ch, 2, 16, QLatin1Char('0'));
@@ -175,9 +194,9 @@ QStringList renderOutcome(const Outcome& o, const QList<HeaderRule>& headers,
     }
     appendBytes(&lines, QStringLiteral("body"), normalizer.apply(o.body, token));
     if (o.kind == Outcome::Kind::Response && o.closed != Outcome::Closed::NotChecked) {
-        lines.append(QLatin1String("closed: ") +
-                     (o.closed == Outcome::Closed::Yes ? QLatin1String("yes")
-                                                       : QLatin1String("no")));
+        lines.append(QLatin1String("closed: ") + (o.closed == Outcome::Closed::Yes
+                                                      ? QLatin1String("yes")
+                                                      : QLatin1String("no")));
     }
     if (!o.extra.isEmpty()) {
         appendBytes(&lines, QStringLiteral("after the response"), normalizer.apply(o.extra, token));
@@ -188,25 +207,29 @@ QStringList renderOutcome(const Outcome& o, const QList<HeaderRule>& headers,
 QStringList outcomeNotes(const Outcome& o)
 {
     QStringList lines{QStringLiteral("elapsed: %1 ms").arg(o.elapsedMs)};
+    if (o.closedAtMs >= 0) {
+        lines.append(QStringLiteral("closed by the server at: %1 ms").arg(o.closedAtMs));
+    }
     for (const QString& note : o.notes) {
         lines.append(QLatin1String("note: ") + note);
     }
     return lines;
 }
 
-QString checkAssertion(const QString& assertion, const Outcome& o)
+QString checkAssertion(const QString& assertion, const Outcome& o, const Normalizer& normalizer)
 {
     const QString verb = assertion.section(QLatin1Char(' '), 0, 0);
     const QString arg = assertion.section(QLatin1Char(' '), 1).trimmed();
-    const QByteArray body = o.kind == Outcome::Kind::Headerless ? o.raw : o.body;
+    const QByteArray token = o.headerValues("server").value(0);
+    const QByteArray body =
+        normalizer.apply(o.kind == Outcome::Kind::Headerless ? o.raw : o.body, token);
     bool ok = false;
     if (verb == QLatin1String("status")) {
         ok = !o.statusLine.isEmpty() && o.status == arg.toInt();
     } else if (verb == QLatin1String("closed")) {
-        const bool closed = o.closed == Outcome::Closed::Yes ||
-                            o.kind == Outcome::Kind::NoResponse ||
-                            (o.kind != Outcome::Kind::Response && !o.timedOut &&
-                             o.kind != Outcome::Kind::Timeout);
+        const bool closed =
+            o.closed == Outcome::Closed::Yes || o.kind == Outcome::Kind::NoResponse ||
+            (o.kind != Outcome::Kind::Response && !o.timedOut && o.kind != Outcome::Kind::Timeout);
         ok = (arg == QLatin1String("yes")) == closed;
     } else if (verb == QLatin1String("response")) {
         static const QHash<QString, Outcome::Kind> kinds = {
@@ -222,7 +245,10 @@ QString checkAssertion(const QString& assertion, const Outcome& o)
     } else if (verb == QLatin1String("header") || verb == QLatin1String("no-header")) {
         const qsizetype colon = arg.indexOf(QLatin1Char(':'));
         const QByteArray name = (colon < 0 ? arg : arg.left(colon)).trimmed().toLower().toLatin1();
-        const QList<QByteArray> values = o.headerValues(name);
+        QList<QByteArray> values = o.headerValues(name);
+        for (QByteArray& value : values) {
+            value = normalizer.apply(value);
+        }
         if (verb == QLatin1String("no-header")) {
             ok = values.isEmpty();
         } else {
@@ -239,45 +265,63 @@ QString checkAssertion(const QString& assertion, const Outcome& o)
         for (const QByteArray& line : o.interims) {
             ok = ok || line.split(' ').value(1).toInt() == arg.toInt();
         }
-    } else if (verb == QLatin1String("elapsed")) {
+    } else if (verb == QLatin1String("elapsed") || verb == QLatin1String("closed-at")) {
         const QStringList parts = arg.split(QLatin1Char(' '), Qt::SkipEmptyParts);
-        ok = parts.size() == 2 && matchesCount(parts.at(0), o.elapsedMs, parts.at(1).toLongLong());
+        const qint64 value = verb == QLatin1String("elapsed") ? o.elapsedMs : o.closedAtMs;
+        ok = parts.size() == 2 && value >= 0 &&
+             matchesCount(parts.at(0), value, parts.at(1).toLongLong());
     }
-    return ok ? QString() : QLatin1String("assertion \"") + assertion + QLatin1String("\" does not hold");
+    return ok ? QString()
+              : QLatin1String("assertion \"") + assertion + QLatin1String("\" does not hold");
 }
 
 QStringList logEntries(const QByteArray& log, const Normalizer& normalizer)
 {
     static const QRegularExpression head(QStringLiteral(
         "^\\d{4}/\\d\\d/\\d\\d \\d\\d:\\d\\d:\\d\\d \\[(\\w+)\\] \\d+#\\d+: (\\*\\d+ )?"));
+    // The process's own life (startup notices, the signal, an interrupted epoll_wait at
+    // exit) says nothing about requests and differs by implementation and by timing.
+    static const QRegularExpression lifecycle(QStringLiteral(
+        "^\\[\\w+\\] (using the \"\\w+\" event method|nginx/|OS: |getrlimit\\(|"
+        "signal \\d+ \\(\\w+\\) received|epoll_wait\\(\\) failed \\(4: |exit$|exiting$)"));
     QStringList entries;
+    bool skipping = false;
     const QList<QByteArray> lines = log.split('\n');
     for (const QByteArray& raw : lines) {
         const QString line = QString::fromUtf8(normalizer.apply(raw));
         const auto match = head.match(line);
         if (match.hasMatch()) {
-            entries.append(QLatin1Char('[') + match.captured(1) + QLatin1String("] ") +
-                           (match.hasCaptured(2) ? QStringLiteral("*N ") : QString()) +
-                           line.mid(match.capturedEnd()));
-        } else if (!entries.isEmpty() && !raw.isEmpty()) {
+            const QString entry = QLatin1Char('[') + match.captured(1) + QLatin1String("] ") +
+                                  (match.hasCaptured(2) ? QStringLiteral("*N ") : QString()) +
+                                  line.mid(match.capturedEnd());
+            skipping = lifecycle.match(entry).hasMatch();
+            if (!skipping) {
+                entries.append(entry);
+            }
+        } else if (!skipping && !entries.isEmpty() && !raw.isEmpty()) {
             entries.last() += QLatin1Char('\n') + line;
         }
     }
     return entries;
 }
 
-QStringList emergLines(const QByteArray& output, const Normalizer& normalizer)
+QString firstEmerg(const QByteArray& output, const Normalizer& normalizer)
 {
+    // "prog: [emerg] msg" (nginx before its log is set up) or a log line (Debian's nginx,
+    // built with the error log on stderr).
     static const QRegularExpression program(QStringLiteral("^[^ :]+: \\[emerg\\] "));
-    QStringList lines;
     for (const QByteArray& raw : output.split('\n')) {
         const QString line = QString::fromUtf8(normalizer.apply(raw));
         const auto match = program.match(line);
         if (match.hasMatch()) {
-            lines.append(QLatin1String("[emerg] ") + line.mid(match.capturedEnd()));
+            return QLatin1String("[emerg] ") + line.mid(match.capturedEnd());
+        }
+        const QStringList entry = logEntries(raw, normalizer);
+        if (!entry.isEmpty() && entry.first().startsWith(QLatin1String("[emerg] "))) {
+            return entry.first();
         }
     }
-    return lines;
+    return {};
 }
 
 QString lineDiff(const QStringList& a, const QStringList& b)
@@ -292,8 +336,8 @@ QString lineDiff(const QStringList& a, const QStringList& b)
     QList<QList<int>> lcs(n + 1, QList<int>(m + 1, 0));
     for (qsizetype i = n - 1; i >= 0; --i) {
         for (qsizetype j = m - 1; j >= 0; --j) {
-            lcs[i][j] = a.at(i) == b.at(j) ? lcs[i + 1][j + 1] + 1
-                                            : std::max(lcs[i + 1][j], lcs[i][j + 1]);
+            lcs[i][j] =
+                a.at(i) == b.at(j) ? lcs[i + 1][j + 1] + 1 : std::max(lcs[i + 1][j], lcs[i][j + 1]);
         }
     }
     QStringList out;

@@ -25,13 +25,16 @@ QStringList renderOutcome(const Outcome& outcome, const QList<HeaderRule>& heade
 // Lines shown on failure but never compared (elapsed time, send errors, resets).
 QStringList outcomeNotes(const Outcome& outcome);
 
-// Checks one "=== assert" line against an outcome; an empty string when it holds.
-QString checkAssertion(const QString& assertion, const Outcome& outcome);
+// Checks one "=== assert" line against an outcome (normalized, so it may say @PORT@,
+// @PREFIX@, @SERVER@); an empty string when it holds.
+QString checkAssertion(const QString& assertion, const Outcome& outcome,
+                       const Normalizer& normalizer);
 
 // error.log entries (continuation lines joined) as "[level] *N message", normalized.
 QStringList logEntries(const QByteArray& log, const Normalizer& normalizer);
-// The "[emerg] ..." lines a server printed when refusing its conf, program name removed.
-QStringList emergLines(const QByteArray& output, const Normalizer& normalizer);
+// The first "[emerg] ..." line a server printed when refusing its conf, without the
+// program name or log-line prefix; empty if none.
+QString firstEmerg(const QByteArray& output, const Normalizer& normalizer);
 
 // A line diff of two renderings: "  same", "- only in a", "+ only in b".
 QString lineDiff(const QStringList& a, const QStringList& b);

@@ -34,7 +34,8 @@ Clock::time_point after(int ms)
 
 int remainingMs(Clock::time_point deadline)
 {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     return int(std::max<qint64>(0, left.count()));
 }
 
@@ -109,6 +110,21 @@ public:
 
     void shutdownWrite() { ::shutdown(m_fd, SHUT_WR); }
 
+    // Waits up to ms, keeping whatever arrives; true as soon as the server closed.
+    bool waitClosed(int ms)
+    {
+        const auto deadline = after(ms);
+        for (;;) {
+            const Fill result = fill(deadline);
+            if (result == Fill::Eof) {
+                return true;
+            }
+            if (result == Fill::Timeout) {
+                return false;
+            }
+        }
+    }
+
     // Sends everything before the deadline; false (with a note) if the peer refused.
     bool send(const QByteArray& bytes, Clock::time_point deadline, QStringList* notes)
     {
@@ -166,12 +182,15 @@ public:
                 resetSeen = errno == ECONNRESET;
             }
             m_eof = true;
+            eofAt = Clock::now();
             return Fill::Eof;
         }
     }
 
     QByteArray buffer; // received, not yet consumed
     bool resetSeen = false;
+    Clock::time_point eofAt; // when the close was seen
+    bool eof() const { return m_eof; }
 
 private:
     int m_fd = -1;
@@ -199,8 +218,7 @@ bool need(Connection& conn, qsizetype needed, Clock::time_point deadline, Outcom
 }
 
 // Fills until `pattern` is in the buffer; its index, or -1 on close/timeout.
-qsizetype needPattern(Connection& conn, const char* pattern, Clock::time_point deadline,
-                      Outcome* o)
+qsizetype needPattern(Connection& conn, const char* pattern, Clock::time_point deadline, Outcome* o)
 {
     for (;;) {
         const qsizetype at = conn.buffer.indexOf(pattern);
@@ -320,7 +338,8 @@ Outcome readResponse(Connection& conn, bool headRequest, Clock::time_point deadl
         o.status = o.statusLine.split(' ').value(1).toInt();
         o.headers.clear();
         for (qsizetype i = 1; i < lines.size(); ++i) {
-            const QByteArray line = lines.at(i).endsWith('\r') ? lines.at(i).chopped(1) : lines.at(i);
+            const QByteArray line =
+                lines.at(i).endsWith('\r') ? lines.at(i).chopped(1) : lines.at(i);
             const qsizetype colon = line.indexOf(':');
             o.headers.append({colon < 0 ? line : line.left(colon),
                               colon < 0 ? QByteArray() : line.mid(colon + 1).trimmed()});
@@ -467,14 +486,23 @@ QList<Outcome> runExchange(const Case& c, const ServerProcess& server)
             connections.insert(first.connection, conn);
         }
         sleepMs(options.pauseMs);
+        // Elapsed times count from the first byte sent.
+        const auto sentAt = Clock::now();
         const auto sendDeadline = after(options.timeoutMs);
         QStringList notes;
         qsizetype from = 0;
         const QList<qsizetype> cuts = cutPoints(options, bytes);
         for (qsizetype p = 0; p <= cuts.size(); ++p) {
             const qsizetype to = p < cuts.size() ? cuts.at(p) : bytes.size();
-            if (p > 0) {
-                sleepMs(options.delayMs);
+            // Between pieces, a close from the server stops the sending, so that the time
+            // it came at is measured, not the end of our schedule. An early answer does
+            // not: a real client would go on sending its request.
+            if (p > 0 && conn->waitClosed(options.delayMs)) {
+                notes.append(QStringLiteral("the server closed after %1 of %2 bytes; "
+                                            "the rest was not sent")
+                                 .arg(from)
+                                 .arg(bytes.size()));
+                break;
             }
             if (!conn->send(bytes.mid(from, to - from), sendDeadline, &notes)) {
                 break;
@@ -485,7 +513,6 @@ QList<Outcome> runExchange(const Case& c, const ServerProcess& server)
         if (final.options.shutWrite) {
             conn->shutdownWrite();
         }
-        const auto sentAt = Clock::now();
         if (final.options.abortMs >= 0) {
             sleepMs(final.options.abortMs);
             conn->close();
@@ -508,6 +535,11 @@ QList<Outcome> runExchange(const Case& c, const ServerProcess& server)
             }
             if (k == last && request.lastOnConnection && o.kind == Outcome::Kind::Response) {
                 checkClose(*conn, request.options.closeWaitMs, &o);
+            }
+            if (k == last && conn->eof()) {
+                o.closedAtMs =
+                    std::chrono::duration_cast<std::chrono::milliseconds>(conn->eofAt - sentAt)
+                        .count();
             }
             outcomes[k] = o;
         }

@@ -28,18 +28,19 @@ struct Outcome
         ConnectFailed, // could not connect
     };
     Kind kind = Kind::Timeout;
-    bool timedOut = false;          // Incomplete/Headerless ended by the client's timeout
-    QList<QByteArray> interims;     // status lines of 1xx responses before the final one
-    QByteArray statusLine;          // "HTTP/1.1 200 OK"
+    bool timedOut = false;      // Incomplete/Headerless ended by the client's timeout
+    QList<QByteArray> interims; // status lines of 1xx responses before the final one
+    QByteArray statusLine;      // "HTTP/1.1 200 OK"
     int status = 0;
     QList<QPair<QByteArray, QByteArray>> headers; // as received, in order
     Framing framing = Framing::None;
-    QByteArray body;                // de-chunked
-    QByteArray raw;                 // Incomplete/Headerless: the bytes received
+    QByteArray body; // de-chunked
+    QByteArray raw;  // Incomplete/Headerless: the bytes received
     enum class Closed { NotChecked, Yes, No } closed = Closed::NotChecked;
-    QByteArray extra;               // bytes that followed the response on a closing check
-    qint64 elapsedMs = 0;           // from the last byte sent to the end of this outcome
-    QStringList notes;              // shown on failure, never compared (send errors, resets)
+    QByteArray extra;       // bytes that followed the response on a closing check
+    qint64 elapsedMs = 0;   // from the first byte sent to the end of this outcome
+    qint64 closedAtMs = -1; // from the first byte sent to the server's close, if seen
+    QStringList notes;      // shown on failure, never compared (send errors, resets)
 
     QList<QByteArray> headerValues(const QByteArray& lowerName) const;
 };

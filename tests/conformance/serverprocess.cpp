@@ -11,7 +11,9 @@
 #include <QSet>
 
 #include <arpa/inet.h>
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <netinet/in.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -22,6 +24,7 @@ namespace restyscope::conformance {
 namespace {
 
 constexpr int kStartTimeoutMs = 10000;
+constexpr const char* kPrefixStem = "restyscope-conformance-"; // + pid + "-XXXXXX"
 constexpr int kStopGraceMs = 5000;
 
 QString indented(const QString& text, int spaces)
@@ -42,7 +45,8 @@ QSet<QString> socketInodes(qint64 pid)
 {
     QSet<QString> inodes;
     QDir fds(QStringLiteral("/proc/%1/fd").arg(pid));
-    const QStringList entries = fds.entryList(QDir::AllEntries | QDir::System | QDir::NoDotAndDotDot);
+    const QStringList entries =
+        fds.entryList(QDir::AllEntries | QDir::System | QDir::NoDotAndDotDot);
     for (const QString& entry : entries) {
         char target[128];
         const QByteArray path = QFile::encodeName(fds.filePath(entry));
@@ -70,7 +74,8 @@ QSet<quint16> listeningPorts(const QSet<QString>& inodes)
             continue;
         }
         const QList<QByteArray> local = fields.at(1).split(':');
-        if (local.size() != 2 || local.at(0) != "0100007F" || !inodes.contains(QString::fromLatin1(fields.at(9)))) {
+        if (local.size() != 2 || local.at(0) != "0100007F" ||
+            !inodes.contains(QString::fromLatin1(fields.at(9)))) {
             continue;
         }
         bool ok = false;
@@ -141,6 +146,22 @@ QList<quint16> freePorts(int count)
     return ports;
 }
 
+void removeStalePrefixes()
+{
+    QDir temp(QDir::tempPath());
+    const QStringList names = temp.entryList({QLatin1String(kPrefixStem) + QLatin1Char('*')},
+                                             QDir::Dirs | QDir::NoDotAndDotDot);
+    for (const QString& name : names) {
+        bool ok = false;
+        const qint64 pid = name.mid(qsizetype(std::strlen(kPrefixStem)))
+                               .section(QLatin1Char('-'), 0, 0)
+                               .toLongLong(&ok);
+        if (ok && pid > 0 && ::kill(pid_t(pid), 0) != 0 && errno == ESRCH) {
+            QDir(temp.filePath(name)).removeRecursively();
+        }
+    }
+}
+
 ServerProcess::ServerProcess(Implementation implementation)
     : m_implementation(std::move(implementation))
 {
@@ -157,8 +178,9 @@ bool ServerProcess::start(const Case& c, const QList<quint16>& ports, QString* e
 {
     stop();
     m_exit.clear();
-    m_dir = std::make_unique<QTemporaryDir>(QDir::tempPath() +
-                                            QLatin1String("/restyscope-conformance-XXXXXX"));
+    m_dir = std::make_unique<QTemporaryDir>(QDir::tempPath() + QLatin1String("/") +
+                                            QLatin1String(kPrefixStem) +
+                                            QString::number(::getpid()) + QLatin1String("-XXXXXX"));
     if (!m_dir->isValid()) {
         *error = QLatin1String("cannot create a temporary prefix: ") + m_dir->errorString();
         return false;

@@ -21,6 +21,10 @@ struct Implementation
 // The nginx.conf of a case, placeholders (@PORT@, ...) not yet substituted.
 QString confText(const Case& c);
 
+// Removes prefixes left by test processes that died before cleaning up (killed by a
+// timeout): each prefix's name carries the pid of the test that made it.
+void removeStalePrefixes();
+
 // Free loopback ports, distinct from each other (all held open while choosing).
 QList<quint16> freePorts(int count);
 

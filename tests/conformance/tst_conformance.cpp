@@ -115,6 +115,7 @@ void TestConformance::initTestCase()
     if (m_subject.label == m_reference.label) {
         m_subject.label += QLatin1String(" (subject)");
     }
+    removeStalePrefixes();
     qInfo("reference: %s", qPrintable(nginx));
     qInfo("subject:   %s --headless", qPrintable(subject));
 }
@@ -201,9 +202,7 @@ const CaseRun& TestConformance::runCase(const Case& c)
     Side* sides[] = {&run->reference, &run->subject};
     if (run->reference.started && run->subject.started) {
         // Both at once: waits (timeouts, close checks) overlap instead of adding up.
-        std::thread other([&] {
-            run->subject.outcomes = runExchange(c, *run->subject.server);
-        });
+        std::thread other([&] { run->subject.outcomes = runExchange(c, *run->subject.server); });
         run->reference.outcomes = runExchange(c, *run->reference.server);
         other.join();
     } else if (run->reference.started) {
@@ -233,8 +232,8 @@ void TestConformance::startBoth(const Case& c, CaseRun* run)
         for (int s = 0; s < 2; ++s) {
             Side* side = sides[s];
             side->startError.clear();
-            side->started = side->server->start(c, ports.mid(s * c.portCount, c.portCount),
-                                                &side->startError);
+            side->started =
+                side->server->start(c, ports.mid(s * c.portCount, c.portCount), &side->startError);
             retry = retry || (!side->started && side->server->addressInUse());
         }
         if (!retry || attempt == kStartAttempts) {
@@ -252,18 +251,17 @@ void TestConformance::compareRequest(const Case& c, const CaseRun& run, int inde
     const Request& request = c.requests.at(index - 1);
     const Outcome& expected = run.reference.outcomes.at(index - 1);
     const QString where = c.path + QLatin1Char(':') + QString::number(request.line);
-    const QStringList expectedLines =
-        renderOutcome(expected, c.headers, run.reference.normalizer);
+    const QStringList expectedLines = renderOutcome(expected, c.headers, run.reference.normalizer);
     for (const QString& assertion : request.asserts) {
-        const QString failure = checkAssertion(assertion, expected);
+        const QString failure = checkAssertion(assertion, expected, run.reference.normalizer);
         QVERIFY2(failure.isEmpty(),
                  qPrintable(where + QLatin1String(": sanity check against nginx failed, ") +
                             failure + QLatin1String("; nginx gave:\n") +
                             (expectedLines + outcomeNotes(expected)).join(QLatin1Char('\n'))));
     }
     if (!run.subject.started) {
-        differs(c, run.subject.label() + QLatin1String(" did not start:\n") +
-                       run.subject.startError);
+        differs(c,
+                run.subject.label() + QLatin1String(" did not start:\n") + run.subject.startError);
         return;
     }
     const Outcome& actual = run.subject.outcomes.at(index - 1);
@@ -276,12 +274,16 @@ void TestConformance::compareRequest(const Case& c, const CaseRun& run, int inde
     QString problem;
     if (actualLines != expectedLines) {
         problem = QLatin1String("the response differs");
-    } else if (request.options.timingMs >= 0 &&
-               std::abs(actual.elapsedMs - expected.elapsedMs) > request.options.timingMs) {
-        problem = QStringLiteral("the timing differs by more than %1 ms (%2 ms vs %3 ms)")
-                      .arg(request.options.timingMs)
-                      .arg(expected.elapsedMs)
-                      .arg(actual.elapsedMs);
+    } else if (request.options.timingMs >= 0) {
+        const int tolerance = request.options.timingMs;
+        if (std::abs(actual.elapsedMs - expected.elapsedMs) > tolerance) {
+            problem =
+                QStringLiteral("the time to the answer differs by more than %1 ms").arg(tolerance);
+        } else if ((actual.closedAtMs < 0) != (expected.closedAtMs < 0) ||
+                   std::abs(actual.closedAtMs - expected.closedAtMs) > tolerance) {
+            problem = QStringLiteral("the time to the server's close differs by more than %1 ms")
+                          .arg(tolerance);
+        }
     }
     if (problem.isEmpty()) {
         if (!c.todo.isEmpty()) {
@@ -291,13 +293,11 @@ void TestConformance::compareRequest(const Case& c, const CaseRun& run, int inde
         return;
     }
     const QByteArray sent = encodeRequest(request, run.reference.server->substitutions());
-    differs(c, where + QLatin1String(": ") + problem +
-                   QLatin1String("\nrequest sent: ") +
-                   quoted(run.reference.normalizer.apply(sent), 600) +
-                   QLatin1String("\n--- ") + run.reference.label() + QLatin1String(" / +++ ") +
-                   run.subject.label() + QLatin1Char('\n') +
-                   lineDiff(expectedLines, actualLines) + QLatin1String("\n--- ") +
-                   run.reference.label() + QLatin1String(": ") +
+    differs(c, where + QLatin1String(": ") + problem + QLatin1String("\nrequest sent: ") +
+                   quoted(run.reference.normalizer.apply(sent), 600) + QLatin1String("\n--- ") +
+                   run.reference.label() + QLatin1String(" / +++ ") + run.subject.label() +
+                   QLatin1Char('\n') + lineDiff(expectedLines, actualLines) +
+                   QLatin1String("\n--- ") + run.reference.label() + QLatin1String(": ") +
                    outcomeNotes(expected).join(QLatin1String("; ")) + QLatin1String("\n+++ ") +
                    run.subject.label() + QLatin1String(": ") +
                    outcomeNotes(actual).join(QLatin1String("; ")));
@@ -309,16 +309,19 @@ void TestConformance::compareEnd(const Case& c, const CaseRun& run)
     const Side& sub = run.subject;
     if (c.startupError) {
         QVERIFY2(!ref.started, "nginx accepted the conf of a === startup_error case");
-        const QStringList expected = emergLines(ref.startupOutput, ref.normalizer);
-        QVERIFY2(!expected.isEmpty(),
-                 qPrintable(QLatin1String("nginx printed no [emerg] line:\n") +
-                            QString::fromUtf8(ref.startupOutput)));
-        const QStringList actual = emergLines(sub.startupOutput, sub.normalizer);
+        const QString expected = firstEmerg(ref.startupOutput, ref.normalizer);
+        QVERIFY2(!expected.isEmpty(), qPrintable(QLatin1String("nginx printed no [emerg] line:\n") +
+                                                 QString::fromUtf8(ref.startupOutput)));
+        if (qEnvironmentVariableIntValue("RESTYSCOPE_CONFORMANCE_VERBOSE") != 0) {
+            qInfo("nginx: %s", qPrintable(expected));
+        }
+        const QString actual = firstEmerg(sub.startupOutput, sub.normalizer);
         if (sub.started || actual != expected) {
-            differs(c, (sub.started ? QLatin1String("the subject accepted the conf\n")
-                                    : QString()) +
-                           QLatin1String("--- nginx / +++ subject\n") +
-                           lineDiff(expected, actual) + QLatin1String("\nsubject output:\n") +
+            differs(c, c.path + QLatin1String(": ") +
+                           (sub.started ? sub.label() + QLatin1String(" accepted the conf\n")
+                                        : QString()) +
+                           QLatin1String("nginx: ") + expected + QLatin1Char('\n') + sub.label() +
+                           QLatin1String(": ") + actual + QLatin1String("\n(all it printed:)\n") +
                            QString::fromUtf8(sub.startupOutput));
         }
         return;
@@ -335,6 +338,9 @@ void TestConformance::compareEnd(const Case& c, const CaseRun& run)
         }
         return lines;
     };
+    if (qEnvironmentVariableIntValue("RESTYSCOPE_CONFORMANCE_VERBOSE") != 0) {
+        qInfo("nginx's error.log, normalized:\n%s", qPrintable(refLog.join(QLatin1Char('\n'))));
+    }
     // Sanity of the case itself, against nginx's log.
     for (const QString& pattern : c.errorLog) {
         QVERIFY2(!matching(refLog, pattern).isEmpty(),
@@ -381,7 +387,8 @@ void TestConformance::compareEnd(const Case& c, const CaseRun& run)
     }
     if (!problems.isEmpty()) {
         if (!c.compareLog.isEmpty() || !c.errorLog.isEmpty()) {
-            problems.append(QLatin1String("subject's error.log:\n") + subLog.join(QLatin1Char('\n')));
+            problems.append(QLatin1String("subject's error.log:\n") +
+                            subLog.join(QLatin1Char('\n')));
         }
         differs(c, c.path + QLatin1String(": ") + problems.join(QLatin1Char('\n')));
     }
