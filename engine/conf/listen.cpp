@@ -290,7 +290,7 @@ bool handleListen(BuildState& state, Scope& scope, const Directive& directive, c
         auto option = [&](std::string_view name) { return arg.starts_with(name); };
         if (arg == "default_server" || arg == "default") {
             defaultServer = true;
-        } else if (arg == "bind") {
+        } else if (arg == "bind" || arg == "deferred" || arg == "reuseport") {
             optionsSet = true;
         } else if (option("fastopen=")) {
             if (!parseNumber(std::string_view(arg).substr(9))) {
@@ -313,8 +313,6 @@ bool handleListen(BuildState& state, Scope& scope, const Directive& directive, c
                          "accept filters " + quoted(arg) +
                              " are not supported on this platform, ignored",
                          directive);
-        } else if (arg == "deferred" || arg == "reuseport") {
-            optionsSet = true;
         } else if (option("ipv6only=o")) {
             const std::string flags = arg.substr(9);
             if (flags != "on" && flags != "off") {

@@ -116,7 +116,7 @@ std::shared_ptr<const Regex> Regex::compile(std::string_view pattern, unsigned o
         pcre2_pattern_info(code, PCRE2_INFO_NAMETABLE, &table);
         // Each entry: the group number in two bytes, then the zero-terminated name.
         for (std::uint32_t i = 0; i < nameCount; ++i) {
-            PCRE2_SPTR entry = table + i * entrySize;
+            PCRE2_SPTR entry = table + static_cast<std::size_t>(i) * entrySize;
             const int number = (entry[0] << 8) | entry[1];
             regex->m_namedGroups.push_back({reinterpret_cast<const char*>(entry + 2), number});
         }

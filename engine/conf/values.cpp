@@ -22,12 +22,12 @@ std::optional<std::int64_t> parseScaled(std::string_view text, bool allowGiga)
         break;
     case 'M':
     case 'm':
-        scale = 1024 * 1024;
+        scale = 1024LL * 1024;
         break;
     case 'G':
     case 'g':
         if (allowGiga) {
-            scale = 1024 * 1024 * 1024;
+            scale = 1024LL * 1024 * 1024;
         }
         break;
     default:

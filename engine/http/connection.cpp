@@ -73,8 +73,9 @@ struct Connection::Parser
             return 0;
         };
         settings.on_headers_complete = [](http_parser* p) {
+            // The head is fed line by line and ends here, so the body (real bytes in the
+            // input buffer) is only fed once the handler asks for it.
             self(p).headersComplete = true;
-            http_parser_pause(p, 1); // the body waits until the handler asks for it
             return 0;
         };
         settings.on_body = [](http_parser* p, const char* at, std::size_t len) {
@@ -96,7 +97,22 @@ Connection::Connection(std::uint64_t serial, ConnectionTransport& transport,
       m_parser(std::make_unique<Parser>())
 {
     m_parser->owner = this;
-    armDeadline(m_limits.headerTimeout);
+}
+
+void Connection::setLimits(const ConnectionLimits& limits)
+{
+    m_limits = limits;
+    resetHead();
+    armDeadline(m_limits.headerTimeout); // from accept: client_header_timeout
+}
+
+void Connection::resetHead()
+{
+    m_parser->reset();
+    m_requestLine = {};
+    m_haveRequestLine = false;
+    m_headerBuffers = HeaderBuffers(m_limits.clientHeaderBufferSize, m_limits.largeHeaderBuffers,
+                                    m_limits.largeHeaderBufferSize);
 }
 
 Connection::~Connection()
@@ -167,67 +183,125 @@ void Connection::onData(const char* data, std::size_t size)
     }
 }
 
-bool Connection::checkHeaderLimits(const char* data, std::size_t size)
+bool Connection::feedHead(std::string_view bytes)
 {
-    // nginx keeps the request line and each header line whole in one large buffer.
-    const std::size_t limit = m_limits.largeHeaderBufferSize;
-    const bool inRequestLine = m_parser->url.empty() && m_parser->headers.empty();
-    const char* eol = static_cast<const char*>(std::memchr(data, '\n', size));
-    const std::size_t firstLine = eol ? static_cast<std::size_t>(eol - data) : size;
-    std::size_t pendingLine = firstLine;
-    if (inRequestLine) {
-        pendingLine += m_parser->parser.nread;
-        if (pendingLine > limit) {
-            failHeader(414, "client sent too long URI");
-            return false;
-        }
-    }
-    std::size_t total = m_parser->parser.nread + size;
-    if (total > limit * m_limits.largeHeaderBuffers) {
-        failHeader(kStatusHeaderTooLarge, "client sent too large request");
-        return false;
-    }
-    for (const char* p = eol; p && p < data + size;) {
-        const char* next = static_cast<const char*>(std::memchr(p + 1, '\n', data + size - p - 1));
-        const std::size_t len = static_cast<std::size_t>((next ? next : data + size) - p - 1);
-        if (len > limit) {
-            failHeader(kStatusHeaderTooLarge, "client sent too long header line");
-            return false;
-        }
-        p = next;
-    }
-    return true;
+    http_parser_execute(&m_parser->parser, &m_parser->settings, bytes.data(), bytes.size());
+    const auto err = HTTP_PARSER_ERRNO(&m_parser->parser);
+    return err == HPE_OK || err == HPE_PAUSED;
 }
 
 void Connection::parse()
 {
     while (m_state == State::ReadingHeader && m_inPos < m_in.size()) {
-        const char* data = m_in.data() + m_inPos;
-        const std::size_t size = m_in.size() - m_inPos;
-        if (m_parser->url.empty() && m_parser->headers.empty() && m_parser->parser.nread == 0) {
+        if (!m_haveRequestLine && m_requestLine.method.empty()) {
             // First byte of a new request: the header timer replaces the keep-alive one.
             armDeadline(m_limits.headerTimeout);
         }
-        if (!checkHeaderLimits(data, size)) {
+        const char* start = m_in.data() + m_inPos;
+        const std::size_t available = m_in.size() - m_inPos;
+        const char* eol = static_cast<const char*>(std::memchr(start, '\n', available));
+        if (!eol) {
+            if (const int status = m_headerBuffers.checkPartial(available, !m_haveRequestLine)) {
+                failHeader(status, status == 414 ? "client sent too long URI"
+                                                 : "client sent too long header line");
+            }
             return;
         }
-        const std::size_t parsed = http_parser_execute(&m_parser->parser, &m_parser->settings,
-                                                       data, size);
-        m_inPos += parsed;
-        const auto err = HTTP_PARSER_ERRNO(&m_parser->parser);
-        if (m_parser->headersComplete) {
-            http_parser_pause(&m_parser->parser, 0);
+        const std::size_t lineBytes = static_cast<std::size_t>(eol - start) + 1;
+        const std::string_view line(start, lineBytes - 1);
+        if (!m_haveRequestLine) {
+            const LineVerdict verdict = checkRequestLine(line, m_requestLine);
+            if (verdict.kind == LineVerdict::Kind::Skip) {
+                m_inPos += lineBytes;
+                continue;
+            }
+            if (verdict.kind == LineVerdict::Kind::Fail) {
+                failHeader(verdict.status, verdict.logText);
+                return;
+            }
+            if (const int status = m_headerBuffers.place(lineBytes, true)) {
+                failHeader(status, "client sent too long URI");
+                return;
+            }
+            m_haveRequestLine = true;
+            m_inPos += lineBytes;
+            if (m_requestLine.httpMajor == 0) {
+                startHttp09();
+                return;
+            }
+            m_fed = m_requestLine.fedLine + "\r\n";
+            if (!feedHead(m_fed)) {
+                failHeader(400, "client sent invalid request");
+                return;
+            }
+            continue;
+        }
+        if (line.empty() || line == "\r") {
+            m_inPos += lineBytes;
+            if (!feedHead("\r\n") || !m_parser->headersComplete) {
+                failHeader(400, "client sent invalid request");
+                return;
+            }
             startRequest();
             return;
         }
-        if (err != HPE_OK) {
-            failHeader(400, "client sent invalid request");
+        const LineVerdict verdict = checkHeaderLine(line, m_fed);
+        if (verdict.kind == LineVerdict::Kind::Fail) {
+            failHeader(verdict.status, verdict.logText);
             return;
         }
-        if (parsed == 0) {
-            break;
+        if (const int status = m_headerBuffers.place(lineBytes, false)) {
+            failHeader(status, "client sent too long header line");
+            return;
+        }
+        m_inPos += lineBytes;
+        if (verdict.kind == LineVerdict::Kind::Feed) {
+            m_fed.append("\r\n");
+            if (!feedHead(m_fed)) {
+                failHeader(400, "client sent invalid header line");
+                return;
+            }
         }
     }
+}
+
+void Connection::startHttp09()
+{
+    // HTTP/0.9: no headers either way; the response is the body alone, then close.
+    auto request = std::make_shared<HttpRequest>();
+    Request& r = request->request;
+    r.id = nextRequestId();
+    r.connection = m_serial;
+    r.method = "GET";
+    r.httpMajor = 0;
+    r.httpMinor = 9;
+    r.requestUri = m_requestLine.target;
+    r.requestLine = "GET " + m_requestLine.target;
+    r.remoteAddr = m_remoteAddr;
+    r.remotePort = m_remotePort;
+    r.serverAddr = m_localAddr;
+    r.serverPort = m_localPort;
+    r.startTime = std::chrono::steady_clock::now();
+    r.startWallTime = std::chrono::system_clock::now();
+    request->m_connection = this;
+    request->m_keepAlive = false;
+    request->m_bodyState = HttpRequest::BodyState::Done;
+    m_current = request;
+    m_state = State::Processing;
+    m_deadline = {};
+    ++m_requests;
+    RequestTarget target;
+    const bool valid = splitRequestTarget(r.requestUri, target) &&
+                       normalizeUriPath(target.path, r.uri);
+    r.args = std::move(target.args);
+    if (m_configure) {
+        m_configure(*request);
+    }
+    if (!valid) {
+        request->finalize(400);
+        return;
+    }
+    m_handler.handleRequest(request);
 }
 
 void Connection::failHeader(int status, std::string_view logMessage)
@@ -240,12 +314,11 @@ void Connection::failHeader(int status, std::string_view logMessage)
     request->request.remoteAddr = m_remoteAddr;
     request->request.serverAddr = m_localAddr;
     request->request.serverPort = m_localPort;
-    request->request.httpMajor = std::max<int>(1, m_parser->parser.http_major);
-    request->request.httpMinor = m_parser->parser.http_major >= 1 ? m_parser->parser.http_minor : 0;
-    if (request->request.httpMajor > 1) {
-        request->request.httpMajor = 1;
-        request->request.httpMinor = 1;
-    }
+    // nginx answers a broken head as HTTP/1.0 unless the request line said 1.1.
+    const bool http11 = m_haveRequestLine && m_requestLine.httpMajor == 1 &&
+                        m_requestLine.httpMinor >= 1;
+    request->request.httpMajor = 1;
+    request->request.httpMinor = http11 ? 1 : 0;
     if (m_configure) {
         m_configure(*request);
     }
@@ -271,11 +344,11 @@ void Connection::startRequest()
     Request& r = request->request;
     r.id = nextRequestId();
     r.connection = m_serial;
-    r.method = http_method_str(static_cast<http_method>(p.parser.method));
-    r.httpMajor = p.parser.http_major;
-    r.httpMinor = p.parser.http_minor;
-    r.requestUri = p.url;
-    r.requestLine = r.method + " " + p.url + " " + r.httpVersionText();
+    r.method = m_requestLine.method;
+    r.httpMajor = m_requestLine.httpMajor;
+    r.httpMinor = m_requestLine.httpMinor;
+    r.requestUri = m_requestLine.target;
+    r.requestLine = r.method + " " + m_requestLine.target + " " + r.httpVersionText();
     r.headers = std::move(p.headers);
     r.keepAlive = http_should_keep_alive(&p.parser) != 0;
     r.headOnly = p.parser.method == HTTP_HEAD;
@@ -298,33 +371,48 @@ void Connection::startRequest()
 
     RequestTarget target;
     bool valid = splitRequestTarget(r.requestUri, target) && normalizeUriPath(target.path, r.uri);
-    r.args = std::move(target.args);
-    const std::string* hostHeader = r.header("Host");
-    std::string host = !target.host.empty() ? target.host : (hostHeader ? *hostHeader : "");
-    if (const auto colon = host.rfind(':'); colon != std::string::npos && host.front() != '[') {
-        host.resize(colon);
+    if (!target.host.empty()) {
+        // absolute-form: $request_uri is the path part
+        r.requestUri = target.path + (r.requestUri.find('?') != std::string::npos ? "?" : "") +
+                       target.args;
     }
-    std::transform(host.begin(), host.end(), host.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    r.host = std::move(host);
+    r.args = std::move(target.args);
+    const std::string* hostHeader = nullptr;
+    const std::string* duplicateHost = nullptr;
+    for (const auto& field : r.headers) {
+        if (equalsIgnoreCase(field.name, "Host")) {
+            (hostHeader ? duplicateHost : hostHeader) = &field.value;
+        }
+    }
+    std::string invalidText;
+    const std::string* hostSource = !target.host.empty() ? &target.host : hostHeader;
+    if (duplicateHost) {
+        invalidText = "client sent duplicate host header: \"Host: " + *duplicateHost +
+                      "\", previous value: \"Host: " + *hostHeader + "\"";
+    } else if (hostSource && !validateHost(*hostSource, r.host)) {
+        invalidText = "client sent invalid host header";
+    }
     if (m_configure) {
         m_configure(*request);
     }
     if (!valid) {
+        invalidText = "client sent invalid request";
+    } else if (invalidText.empty() && isHttp11OrLater(r) && !hostHeader) {
+        invalidText = "client sent HTTP/1.1 request without \"Host\" header";
+    }
+    if (!invalidText.empty()) {
         m_log.write(trace::LogLevel::Info, m_serial,
-                    "client sent invalid request while reading client request line, client: " +
+                    invalidText + " while reading client request headers, client: " +
                         m_remoteAddr + ", server: , request: \"" + r.requestLine + "\"");
         request->m_keepAlive = false;
         request->finalize(400);
         return;
     }
-    if (isHttp11OrLater(r) && !hostHeader) {
+    if (r.method == "TRACE" || r.method == "CONNECT") {
         m_log.write(trace::LogLevel::Info, m_serial,
-                    "client sent HTTP/1.1 request without \"Host\" header while reading client "
-                    "request headers, client: " +
-                        m_remoteAddr + ", server: , request: \"" + r.requestLine + "\"");
-        request->m_keepAlive = false;
-        request->finalize(400);
+                    "client sent " + r.method + " method while reading client request headers, "
+                    "client: " + m_remoteAddr + ", server: , request: \"" + r.requestLine + "\"");
+        request->finalize(405);
         return;
     }
     m_handler.handleRequest(request);
@@ -388,6 +476,7 @@ void Connection::bodyFinished(int status)
     const bool wasReading = static_cast<bool>(request.m_bodyDone);
     if (status != 0) {
         // Whatever is left of the body is unusable: the connection ends after the response.
+        request.m_bodyError = status;
         request.m_keepAlive = false;
         request.m_bodyState = HttpRequest::BodyState::Done;
         m_bodyBroken = true;
@@ -429,8 +518,9 @@ void Connection::sendSpecialResponse(HttpRequest& request, int status)
         headers.contentType.clear();
         options.defaultType.clear();
     }
-    request.m_keepAlive =
-        request.m_writer->sendHeader(request.request, headers, options, request.m_keepAlive);
+    request.m_keepAlive = request.m_writer->sendHeader(
+        request.request, headers, options,
+        request.m_keepAlive && request.keepaliveTimeout.count() > 0);
     request.m_writer->sendBody(page, true, true);
 }
 
@@ -476,7 +566,8 @@ void Connection::requestDone(HttpRequest& request)
     auto keep = std::move(m_current);
     keep->m_connection = nullptr;
     const bool keepAlive = keep->m_keepAlive && !m_peerClosed && !m_bodyBroken &&
-                           m_limits.keepaliveTimeout.count() > 0;
+                           keep->keepaliveTimeout.count() > 0;
+    const auto keepaliveTimeout = keep->keepaliveTimeout;
     if (!keepAlive) {
         m_state = State::Closing;
         m_closing = true;
@@ -485,9 +576,9 @@ void Connection::requestDone(HttpRequest& request)
         return;
     }
     // Ready for the next request on this connection (maybe already pipelined).
-    m_parser->reset();
+    resetHead();
     m_state = State::ReadingHeader;
-    armDeadline(m_limits.keepaliveTimeout);
+    armDeadline(keepaliveTimeout);
     if (m_inPos < m_in.size()) {
         parse();
     }
@@ -556,7 +647,8 @@ bool HttpRequest::sendHeader()
         m_writer = std::make_unique<ResponseWriter>(m_connection->m_out);
     }
     if (!m_writer->headerSent()) {
-        m_keepAlive = m_writer->sendHeader(request, headersOut, responseOptions, m_keepAlive);
+        m_keepAlive = m_writer->sendHeader(request, headersOut, responseOptions,
+                                           m_keepAlive && keepaliveTimeout.count() > 0);
     }
     return true;
 }
@@ -625,31 +717,36 @@ void HttpRequest::readBody(std::function<void(int status)> done)
     startBody();
 }
 
-void HttpRequest::discardBody()
+int HttpRequest::discardBody()
 {
     if (!m_connection || m_bodyState == BodyState::Done) {
-        return;
+        return 0;
     }
     m_bodyState = BodyState::Discarding;
+    m_bodyError = 0;
     startBody();
+    return m_bodyError;
 }
 
 void HttpRequest::startBody()
 {
     Connection& c = *m_connection;
     auto self = shared_from_this();
-    c.armDeadline(bodyTimeout);
-    c.feedBody();
-    // "Expect: 100-continue": the client waits for a go-ahead before sending the body.
+    // "Expect: 100-continue" is answered when the body is first asked for, read or
+    // discarded, as ngx_http_test_expect does (even when the body came with the head).
     const std::string* expect = request.header("Expect");
-    if (m_connection && (m_bodyState == BodyState::Reading || (m_bodyState == BodyState::Discarding &&
-                                                               !headerSent())) &&
-        m_bodyReceived == 0 && !m_continueSent && expect &&
-        equalsIgnoreCase(*expect, "100-continue") && isHttp11OrLater(request)) {
+    if (!m_continueSent && !headerSent() && expect && equalsIgnoreCase(*expect, "100-continue") &&
+        isHttp11OrLater(request) && (request.contentLength > 0 || request.chunked)) {
         m_continueSent = true;
         c.m_out.append("HTTP/1.1 100 Continue\r\n\r\n");
         c.m_transport.wake();
     }
+    // Discarding after the response waits like nginx's lingering close, not
+    // client_body_timeout.
+    c.armDeadline(m_bodyState == BodyState::Discarding && m_finalized
+                      ? std::chrono::milliseconds(5000)
+                      : bodyTimeout);
+    c.feedBody();
 }
 
 } // namespace restyscope::engine::http

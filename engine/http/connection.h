@@ -6,6 +6,7 @@
 // input buffer until the previous request is finalized, as in nginx.
 
 #include "engine/http/request.h"
+#include "engine/http/requesthead.h"
 #include "engine/http/response.h"
 
 #include <chrono>
@@ -44,6 +45,7 @@ public:
 
 struct ConnectionLimits
 {
+    std::size_t clientHeaderBufferSize = 1024;
     std::size_t largeHeaderBufferSize = 8192;
     std::size_t largeHeaderBuffers = 4;
     std::chrono::milliseconds headerTimeout{60000};
@@ -60,6 +62,7 @@ public:
     ResponseOptions responseOptions;
     std::uint64_t clientMaxBodySize = 1024 * 1024;
     std::chrono::milliseconds bodyTimeout{60000};
+    std::chrono::milliseconds keepaliveTimeout{75000}; // of the location; 0: no keep-alive
 
     bool connectionClosed() const { return m_connection == nullptr; }
     bool headerSent() const { return m_writer && m_writer->headerSent(); }
@@ -77,7 +80,9 @@ public:
     // Starts reading the body; done() runs once it is complete (body() holds it) or with an
     // error status (413, 400, 408) that the handler should finalize with.
     void readBody(std::function<void(int status)> done);
-    void discardBody();
+    // Discards the body (ngx_http_discard_request_body): what is already here is read at
+    // once; returns 0, or the status a broken body gets (400, 413).
+    int discardBody();
     bool bodyComplete() const { return m_bodyState == BodyState::Done; }
     const std::string& body() const { return m_body; }
     // Whether response bytes still wait to go into the socket.
@@ -102,6 +107,7 @@ private:
     Connection* m_connection = nullptr;
     std::unique_ptr<ResponseWriter> m_writer;
     bool m_continueSent = false;
+    int m_bodyError = 0; // set when the body turned out broken (400, 413)
     bool m_finalized = false;
     bool m_keepAlive = false;
     BodyState m_bodyState = BodyState::Unread;
@@ -124,7 +130,7 @@ public:
 
     void setAddresses(std::string remoteAddr, std::uint16_t remotePort, std::string localAddr,
                       std::uint16_t localPort);
-    void setLimits(const ConnectionLimits& limits) { m_limits = limits; }
+    void setLimits(const ConnectionLimits& limits);
     // Supplies per-request defaults (server, limits) once the header is parsed.
     void setRequestConfigurer(std::function<void(HttpRequest&)> configurer)
     {
@@ -162,7 +168,9 @@ private:
     void failHeader(int status, std::string_view logMessage);
     void closeNow();
     void armDeadline(std::chrono::milliseconds after);
-    bool checkHeaderLimits(const char* data, std::size_t size);
+    bool feedHead(std::string_view bytes);
+    void startHttp09();
+    void resetHead();
     void feedBody();
     void onBodyData(const char* data, std::size_t size);
     void bodyFinished(int status);
@@ -174,6 +182,10 @@ private:
     ConnectionLimits m_limits;
     std::function<void(HttpRequest&)> m_configure;
     std::unique_ptr<Parser> m_parser;
+    RequestLine m_requestLine;
+    bool m_haveRequestLine = false;
+    HeaderBuffers m_headerBuffers{1024, 4, 8192};
+    std::string m_fed; // one line rewritten for http-parser
     std::string m_in;
     std::size_t m_inPos = 0;
     std::string m_out;

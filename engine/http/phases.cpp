@@ -33,6 +33,9 @@ void applyLocalConf(HttpRequest& request, const conf::LocalConf& local)
     if (local.postponeOutput) {
         request.responseOptions.postponeOutput = *local.postponeOutput;
     }
+    if (local.keepaliveTimeoutMs) {
+        request.keepaliveTimeout = std::chrono::milliseconds(*local.keepaliveTimeoutMs);
+    }
     if (local.serverTokens) {
         request.responseOptions.serverToken =
             *local.serverTokens ? "restyscope/" RESTYSCOPE_VERSION : "restyscope";
@@ -145,6 +148,11 @@ bool PhaseRunner::runReturn(const std::shared_ptr<HttpRequest>& request, const v
     const auto& action = *static_cast<const conf::ReturnAction*>(actionPtr);
     Request& r = request->request;
     const int status = action.status;
+    // ngx_http_send_response discards the body first: a broken one answers instead.
+    if (const int bodyStatus = request->discardBody(); bodyStatus != 0) {
+        request->finalize(bodyStatus);
+        return true;
+    }
     if (status >= 400 && !action.text) {
         request->finalize(status);
         return true;
@@ -247,6 +255,10 @@ void PhaseRunner::staticContent(const std::shared_ptr<HttpRequest>& request)
     // No handler: nginx's static module looks under <prefix>/html. restyscope serves no
     // files; it answers as nginx does when the file is not there.
     const Request& r = request->request;
+    if (const int bodyStatus = request->discardBody(); bodyStatus != 0) {
+        request->finalize(bodyStatus);
+        return;
+    }
     std::string path = m_config.prefix + "html" + r.uri;
     struct stat info{};
     if (r.uri.back() == '/') {

@@ -69,6 +69,13 @@ bool ResponseWriter::sendHeader(const Request& request, ResponseHeaders& headers
             keepAlive = false; // HTTP/1.0, length unknown: the close delimits the body
         }
     }
+    if (request.httpMajor == 0) {
+        // HTTP/0.9: the body alone, delimited by the close.
+        m_keepAlive = false;
+        m_chunked = false;
+        m_headerWritten = true;
+        return false;
+    }
     m_keepAlive = keepAlive;
     if (!options.bufferWholeBody || m_noBody) {
         writeHeaderBlock(request, headers, options, keepAlive);
@@ -86,10 +93,10 @@ void ResponseWriter::writeHeaderBlock(const Request& request, const ResponseHead
     out.append(statusLine(wireStatus(headers.status))).append("\r\n");
     out.append("Server: ").append(options.serverToken).append("\r\n");
     out.append("Date: ").append(httpDate()).append("\r\n");
-    if (!statusHasNoBody(headers.status)) {
-        out.append("Content-Type: ")
-            .append(headers.contentType.empty() ? options.defaultType : headers.contentType)
-            .append("\r\n");
+    const std::string& contentType =
+        headers.contentType.empty() ? options.defaultType : headers.contentType;
+    if (!statusHasNoBody(headers.status) && !contentType.empty()) {
+        out.append("Content-Type: ").append(contentType).append("\r\n");
     }
     if (headers.contentLength >= 0) {
         out.append("Content-Length: ").append(std::to_string(headers.contentLength)).append("\r\n");

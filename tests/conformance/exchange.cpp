@@ -455,11 +455,14 @@ QList<Outcome> runExchange(const Case& c, const ServerProcess& server)
         }
         const Request& first = c.requests.at(i);
         const RequestOptions& options = first.options;
+        // Files edited between requests (those of a pipeline all before its write).
+        QStringList notes;
         for (const FileWrite& file : c.files) {
-            if (file.beforeRequest > 1 && file.beforeRequest == first.index) {
+            if (file.beforeRequest > 1 && file.beforeRequest >= first.index &&
+                file.beforeRequest <= c.requests.at(last).index) {
                 QString error;
                 if (!server.writeFile(file.path, file.content, &error)) {
-                    outcomes[i].notes.append(error);
+                    notes.append(error);
                 }
             }
         }
@@ -478,7 +481,7 @@ QList<Outcome> runExchange(const Case& c, const ServerProcess& server)
             if (!conn->open(port, &error)) {
                 for (qsizetype k = i; k <= last; ++k) {
                     outcomes[k].kind = Outcome::Kind::ConnectFailed;
-                    outcomes[k].notes.append(error);
+                    outcomes[k].notes = notes + QStringList{error};
                 }
                 i = last + 1;
                 continue;
@@ -489,7 +492,6 @@ QList<Outcome> runExchange(const Case& c, const ServerProcess& server)
         // Elapsed times count from the first byte sent.
         const auto sentAt = Clock::now();
         const auto sendDeadline = after(options.timeoutMs);
-        QStringList notes;
         qsizetype from = 0;
         const QList<qsizetype> cuts = cutPoints(options, bytes);
         for (qsizetype p = 0; p <= cuts.size(); ++p) {
