@@ -81,6 +81,7 @@ void mergeLocal(LocalConf& conf, const LocalConf& parent)
     inherit(conf.rewriteByLua, parent.rewriteByLua);
     inherit(conf.accessByLua, parent.accessByLua);
     inherit(conf.defaultType, parent.defaultType);
+    inherit(conf.types, parent.types);
     inherit(conf.keepaliveTimeoutMs, parent.keepaliveTimeoutMs);
     inherit(conf.clientBodyTimeoutMs, parent.clientBodyTimeoutMs);
     inherit(conf.postponeOutput, parent.postponeOutput);
@@ -94,6 +95,10 @@ void applyDefaults(LocalConf& conf)
     defaults.clientMaxBodySize = 1024 * 1024;
     defaults.luaCodeCache = true;
     defaults.defaultType = "text/plain";
+    // nginx's built-in map when no types{} is configured anywhere.
+    defaults.types = std::make_shared<const std::map<std::string, std::string>>(
+        std::map<std::string, std::string>{
+            {"html", "text/html"}, {"gif", "image/gif"}, {"jpg", "image/jpeg"}});
     defaults.keepaliveTimeoutMs = 75000;
     defaults.clientBodyTimeoutMs = 60000;
     defaults.postponeOutput = 1460;
@@ -426,6 +431,10 @@ bool handleTypes(BuildState& state, Scope& scope, const Directive& directive, co
                 it->second = entry.name;
             }
         }
+    }
+    if (scope.local) {
+        scope.local->types = std::make_shared<const std::map<std::string, std::string>>(
+            scope.mimeTypes);
     }
     return directive.truncated ? state.failParse() : true;
 }

@@ -10,6 +10,7 @@
 #include "engine/trace/loglevel.h"
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -59,6 +60,8 @@ struct LocalConf
     std::optional<LuaHandler> rewriteByLua;
     std::optional<LuaHandler> accessByLua;
     std::optional<std::string> defaultType;           // default "text/plain"
+    // types{}: extension (lower-case) -> MIME type; default nginx's own three entries.
+    std::optional<std::shared_ptr<const std::map<std::string, std::string>>> types;
     std::optional<std::uint64_t> keepaliveTimeoutMs;  // default 75s
     std::optional<std::uint64_t> clientBodyTimeoutMs; // default 60s
     std::optional<std::size_t> postponeOutput;        // default 1460

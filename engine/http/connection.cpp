@@ -111,6 +111,7 @@ void Connection::resetHead()
     m_parser->reset();
     m_requestLine = {};
     m_haveRequestLine = false;
+    m_headStarted = false;
     m_headerBuffers = HeaderBuffers(m_limits.clientHeaderBufferSize, m_limits.largeHeaderBuffers,
                                     m_limits.largeHeaderBufferSize);
 }
@@ -193,8 +194,10 @@ bool Connection::feedHead(std::string_view bytes)
 void Connection::parse()
 {
     while (m_state == State::ReadingHeader && m_inPos < m_in.size()) {
-        if (!m_haveRequestLine && m_requestLine.method.empty()) {
-            // First byte of a new request: the header timer replaces the keep-alive one.
+        if (!m_headStarted) {
+            // First byte of a new request: the header timer replaces the keep-alive one
+            // (client_header_timeout counts for the whole head).
+            m_headStarted = true;
             armDeadline(m_limits.headerTimeout);
         }
         const char* start = m_in.data() + m_inPos;
@@ -202,8 +205,9 @@ void Connection::parse()
         const char* eol = static_cast<const char*>(std::memchr(start, '\n', available));
         if (!eol) {
             if (const int status = m_headerBuffers.checkPartial(available, !m_haveRequestLine)) {
-                failHeader(status, status == 414 ? "client sent too long URI"
-                                                 : "client sent too long header line");
+                failHeader(status, status == 414 ? std::string("client sent too long URI")
+                                                 : "client sent too long header line: \"" +
+                                                       currentLineHead() + "...\"");
             }
             return;
         }
@@ -251,7 +255,8 @@ void Connection::parse()
             return;
         }
         if (const int status = m_headerBuffers.place(lineBytes, false)) {
-            failHeader(status, "client sent too long header line");
+            failHeader(status, "client sent too long header line: \"" + currentLineHead() +
+                                   "...\"");
             return;
         }
         m_inPos += lineBytes;
@@ -304,6 +309,42 @@ void Connection::startHttp09()
     m_handler.handleRequest(request);
 }
 
+std::string Connection::headContext() const
+{
+    // nginx's log context while it reads a head: what it has of the request so far.
+    std::string text = m_haveRequestLine ? " while reading client request headers"
+                                         : " while reading client request line";
+    text += ", client: " + m_remoteAddr + ", server: ";
+    if (m_haveRequestLine) {
+        text += ", request: \"" + m_requestLine.method + " " + m_requestLine.target;
+        if (m_requestLine.httpMajor > 0) {
+            text += " HTTP/" + std::to_string(m_requestLine.httpMajor) + "." +
+                    std::to_string(m_requestLine.httpMinor);
+        }
+        text += "\"";
+        for (const auto& field : m_parser->headers) {
+            if (equalsIgnoreCase(field.name, "Host")) {
+                text += ", host: \"" + field.value + "\"";
+                break;
+            }
+        }
+    } else if (m_inPos < m_in.size()) {
+        std::string_view line(m_in.data() + m_inPos, m_in.size() - m_inPos);
+        line = line.substr(0, std::min({line.find('\r'), line.find('\n'),
+                                        m_limits.largeHeaderBufferSize}));
+        text += ", request: \"" + std::string(line) + "\"";
+    }
+    return text;
+}
+
+// The current line as nginx quotes it in "too long header line" (its buffer's worth).
+std::string Connection::currentLineHead() const
+{
+    std::string_view rest(m_in.data() + m_inPos, m_in.size() - m_inPos);
+    return std::string(rest.substr(0, std::min({rest.find('\r'), rest.find('\n'),
+                                                m_limits.largeHeaderBufferSize})));
+}
+
 void Connection::failHeader(int status, std::string_view logMessage)
 {
     // An unparseable header still gets nginx's page; the connection closes after it.
@@ -322,9 +363,7 @@ void Connection::failHeader(int status, std::string_view logMessage)
     if (m_configure) {
         m_configure(*request);
     }
-    m_log.write(trace::LogLevel::Info, m_serial,
-                std::string(logMessage) + " while reading client request headers, client: " +
-                    m_remoteAddr);
+    m_log.write(trace::LogLevel::Info, m_serial, std::string(logMessage) + headContext());
     m_current = request;
     m_state = State::Processing;
     request->m_keepAlive = false;
@@ -618,11 +657,15 @@ void Connection::onTimeout()
 {
     m_deadline = {};
     if (m_state == State::ReadingHeader) {
-        if (m_parser->parser.nread > 0 || !m_parser->url.empty()) {
+        if (m_headStarted) {
             m_log.write(trace::LogLevel::Info, m_serial,
-                        "client timed out (110: Connection timed out) while reading client "
-                        "request headers, client: " +
-                            m_remoteAddr);
+                        "client timed out (110: Connection timed out)" + headContext());
+        } else if (m_requests == 0) {
+            m_log.write(trace::LogLevel::Info, m_serial,
+                        "client timed out (110: Connection timed out) while waiting for "
+                        "request, client: " +
+                            m_remoteAddr + ", server: " + m_localAddr + ":" +
+                            std::to_string(m_localPort));
         }
         closeNow();
         return;
@@ -743,9 +786,8 @@ void HttpRequest::startBody()
     }
     // Discarding after the response waits like nginx's lingering close, not
     // client_body_timeout.
-    c.armDeadline(m_bodyState == BodyState::Discarding && m_finalized
-                      ? std::chrono::milliseconds(5000)
-                      : bodyTimeout);
+    c.armDeadline(m_bodyState == BodyState::Discarding ? std::chrono::milliseconds(5000)
+                                                       : bodyTimeout);
     c.feedBody();
 }
 

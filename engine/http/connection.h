@@ -166,6 +166,8 @@ private:
     void sendSpecialResponse(HttpRequest& request, int status);
     void requestDone(HttpRequest& request);
     void failHeader(int status, std::string_view logMessage);
+    std::string headContext() const;
+    std::string currentLineHead() const;
     void closeNow();
     void armDeadline(std::chrono::milliseconds after);
     bool feedHead(std::string_view bytes);
@@ -184,6 +186,7 @@ private:
     std::unique_ptr<Parser> m_parser;
     RequestLine m_requestLine;
     bool m_haveRequestLine = false;
+    bool m_headStarted = false; // a byte of the next request arrived
     HeaderBuffers m_headerBuffers{1024, 4, 8192};
     std::string m_fed; // one line rewritten for http-parser
     std::string m_in;

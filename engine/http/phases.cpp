@@ -19,6 +19,25 @@ std::string evaluate(const conf::ComplexValue& value, const Request& request)
         [&request](std::string_view name) { return variableValue(request, name); });
 }
 
+// ngx_http_set_content_type: the URI's extension in types{}, else default_type.
+std::string contentTypeFor(const std::string& uri, const conf::LocalConf& local)
+{
+    const auto slash = uri.rfind('/');
+    const auto dot = uri.rfind('.');
+    if (local.types && *local.types && dot != std::string::npos &&
+        (slash == std::string::npos || dot > slash)) {
+        std::string extension = uri.substr(dot + 1);
+        for (char& c : extension) {
+            c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+        }
+        const auto found = (*local.types)->find(extension);
+        if (found != (*local.types)->end()) {
+            return found->second;
+        }
+    }
+    return local.defaultType.value_or("text/plain");
+}
+
 void applyLocalConf(HttpRequest& request, const conf::LocalConf& local)
 {
     if (local.clientMaxBodySize) {
@@ -27,9 +46,7 @@ void applyLocalConf(HttpRequest& request, const conf::LocalConf& local)
     if (local.clientBodyTimeoutMs) {
         request.bodyTimeout = std::chrono::milliseconds(*local.clientBodyTimeoutMs);
     }
-    if (local.defaultType) {
-        request.responseOptions.defaultType = *local.defaultType;
-    }
+    request.responseOptions.defaultType = contentTypeFor(request.request.uri, local);
     if (local.postponeOutput) {
         request.responseOptions.postponeOutput = *local.postponeOutput;
     }

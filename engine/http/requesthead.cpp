@@ -42,7 +42,8 @@ LineVerdict checkRequestLine(std::string_view line, RequestLine& out)
     }
     static const std::string invalid = "client sent invalid request";
     std::size_t pos = 0;
-    while (pos < line.size() && ((line[pos] >= 'A' && line[pos] <= 'Z') || line[pos] == '_')) {
+    while (pos < line.size() &&
+           ((line[pos] >= 'A' && line[pos] <= 'Z') || line[pos] == '_' || line[pos] == '-')) {
         ++pos;
     }
     if (pos == 0 || pos >= line.size() || line[pos] != ' ') {
@@ -87,6 +88,9 @@ LineVerdict checkRequestLine(std::string_view line, RequestLine& out)
     const auto dot = version.find('.');
     if (dot == 0 || dot == std::string_view::npos || dot + 1 == version.size()) {
         return LineVerdict::fail(400, invalid);
+    }
+    if (version[0] == '0' && dot > 1) {
+        return LineVerdict::fail(400, invalid); // nginx takes no leading zero in the major
     }
     long major = 0;
     long minor = 0;
