@@ -4,6 +4,7 @@
 #include "engine/conf/builder.h"
 #include "engine/conf/config.h"
 #include "engine/conf/servermatcher.h"
+#include "engine/debug/debugger.h"
 #include "engine/http/listener.h"
 #include "engine/http/phases.h"
 #include "engine/runtime/vm.h"
@@ -52,11 +53,15 @@ struct Engine::Impl
     std::unique_ptr<http::PhaseRunner> phases;
     std::unique_ptr<sched::Scheduler> scheduler;
     std::unique_ptr<sched::LuaModule> lua;
+    std::unique_ptr<debug::Debugger> debugger;
     std::vector<std::unique_ptr<http::Listener>> listeners;
     std::string pidPath;
 
     void shutdown()
     {
+        if (debugger) {
+            debugger->cont(); // nothing stays held while the listeners close
+        }
         for (auto& listener : listeners) {
             listener->stop();
         }
@@ -81,6 +86,7 @@ Engine::Engine(EngineOptions options) : d(std::make_unique<Impl>())
 
 Engine::~Engine()
 {
+    d->debugger.reset();
     for (auto& listener : d->listeners) {
         listener->stop();
     }
@@ -230,6 +236,14 @@ void Engine::stop()
 void Engine::post(std::function<void()> f)
 {
     asio::post(d->io, std::move(f));
+}
+
+debug::Debugger& Engine::debugger()
+{
+    if (!d->debugger) {
+        d->debugger = std::make_unique<debug::Debugger>(*d->scheduler, *d->lua, d->tracer);
+    }
+    return *d->debugger;
 }
 
 trace::Tracer& Engine::tracer()

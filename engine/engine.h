@@ -14,6 +14,9 @@ namespace restyscope::engine {
 namespace trace {
 class Tracer;
 }
+namespace debug {
+class Debugger;
+}
 
 struct EngineOptions
 {
@@ -57,6 +60,9 @@ public:
 
     // Engine thread: where probes go (attach a trace::EventSink).
     trace::Tracer& tracer();
+    // Engine thread: the step gate and snapshots, made on first use (until then resumes
+    // pass no gate and no probe is built for it).
+    debug::Debugger& debugger();
     // Engine thread: requests with a live Lua ctx, and live VMs (main included).
     std::size_t liveLuaRequests() const;
     std::size_t liveVms() const;

@@ -1,5 +1,7 @@
 #include "engine/runtime/codecache.h"
 
+#include <sys/stat.h>
+
 #include "engine/runtime/cachekey.h"
 #include "engine/runtime/chunkname.h"
 #include "engine/runtime/registry.h"
@@ -232,6 +234,12 @@ CodeResult CodeCache::loadFile(const std::string& absolutePath, const std::strin
     meta.bytes = loaded.bytes;
     meta.bytecode = loaded.bytecode;
     meta.loadTimeNs = elapsed;
+    // Kept so a view can tell the file changed on disk since (the cache keeps old code).
+    struct stat info{};
+    if (::stat(absolutePath.c_str(), &info) == 0) {
+        meta.fileMtimeNs = static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1000000000 +
+                           info.st_mtim.tv_nsec;
+    }
     m_meta.insert_or_assign(key, std::move(meta));
 
     if (!store(key, ref, ctx)) {
@@ -264,6 +272,7 @@ std::vector<CacheEntryInfo> CodeCache::snapshot() const
         row.sourcePath = it->second.sourcePath;
         row.bytes = it->second.bytes;
         row.loadTimeNs = it->second.loadTimeNs;
+        row.fileMtimeNs = it->second.fileMtimeNs;
         row.bytecode = it->second.bytecode;
     };
 

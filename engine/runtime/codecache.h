@@ -69,6 +69,7 @@ struct CacheEntryInfo
     std::string sourcePath; // files only
     std::size_t bytes = 0;
     std::int64_t loadTimeNs = 0; // read + compile + factory build
+    std::int64_t fileMtimeNs = 0; // the file's modification time when it was loaded (files)
     bool bytecode = false;
     bool known = false; // false: in the table but not stored through this CodeCache
 };
@@ -104,6 +105,7 @@ private:
         std::string sourcePath;
         std::size_t bytes = 0;
         std::int64_t loadTimeNs = 0;
+        std::int64_t fileMtimeNs = 0;
         bool bytecode = false;
     };
     enum class Lookup { Hit, Miss, Error };

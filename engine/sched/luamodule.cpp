@@ -86,6 +86,28 @@ std::size_t LuaModule::mainAnchorCount() const
     return count;
 }
 
+std::vector<std::shared_ptr<RequestCtx>> LuaModule::liveRequests() const
+{
+    std::vector<std::shared_ptr<RequestCtx>> requests;
+    for (const auto& [id, weak] : m_liveCtxs) {
+        if (auto ctx = weak.lock()) {
+            requests.push_back(std::move(ctx));
+        }
+    }
+    return requests;
+}
+
+std::vector<std::shared_ptr<runtime::Vm>> LuaModule::liveVms() const
+{
+    std::vector<std::shared_ptr<runtime::Vm>> vms{m_mainVm};
+    for (const auto& ctx : liveRequests()) {
+        if (ctx->vm && ctx->vm != m_mainVm) {
+            vms.push_back(ctx->vm);
+        }
+    }
+    return vms;
+}
+
 bool LuaModule::init(std::string& error)
 {
     runtime::VmSettings settings;
@@ -230,6 +252,7 @@ LuaModule::requestCtx(const std::shared_ptr<http::HttpRequest>& request, std::st
     }
     request->luaCtx = ctx;
     ++m_live;
+    m_liveCtxs[ctx->requestId] = ctx;
     std::weak_ptr<http::HttpRequest> weakRequest = request;
     request->addCleanup([this, weakRequest] {
         auto r = weakRequest.lock();
@@ -241,6 +264,7 @@ LuaModule::requestCtx(const std::shared_ptr<http::HttpRequest>& request, std::st
         dying->aborted = true;
         dying->killAll();
         --m_live;
+        m_liveCtxs.erase(dying->requestId);
     });
     return ctx;
 }
@@ -313,6 +337,7 @@ http::PhaseOutcome LuaModule::outcome(const std::shared_ptr<RequestCtx>& ctx, ht
     http::HttpRequest& request = *ctx->http;
     switch (result.status) {
     case RunStatus::Again:
+    case RunStatus::Held:
         return http::PhaseOutcome::again();
     case RunStatus::Done:
         if (phase == http::Phase::Content) {
@@ -330,6 +355,7 @@ http::PhaseOutcome LuaModule::outcome(const std::shared_ptr<RequestCtx>& ctx, ht
         http->luaCtx.reset();
         ctx->aborted = true;
         --m_live;
+        m_liveCtxs.erase(ctx->requestId);
         m_phases.internalRedirect(http, std::move(uri), std::move(args));
         return http::PhaseOutcome::redirected();
     }

@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace restyscope::engine::conf {
 struct Config;
@@ -43,6 +44,10 @@ public:
     // Requests whose Lua ctx is alive (for snapshots and leak checks).
     std::size_t liveRequestCount() const { return m_live; }
     std::size_t liveVmCount() const;
+    // Every request with a live Lua ctx, oldest first (engine thread; for snapshots).
+    std::vector<std::shared_ptr<RequestCtx>> liveRequests() const;
+    // The main VM and the VMs of live requests (lua_code_cache off), each once.
+    std::vector<std::shared_ptr<runtime::Vm>> liveVms() const;
     // Entries in the main VM's coroutine anchor table (0 when nothing is parked).
     std::size_t mainAnchorCount() const;
 
@@ -67,6 +72,7 @@ private:
     std::shared_ptr<runtime::Vm> m_mainVm;
     std::map<const conf::LuaHandler*, std::unique_ptr<DirectiveState>> m_directives;
     std::size_t m_live = 0;
+    std::map<std::uint64_t, std::weak_ptr<RequestCtx>> m_liveCtxs;
     std::size_t m_requestVms = 0;
 };
 

@@ -122,7 +122,30 @@ RunResult Scheduler::run(RequestCtx& ctx, int nrets)
     if (result.status == RunStatus::Again) {
         result = runPostedThreads(ctx);
     }
+    if (result.status == RunStatus::Held) {
+        // Held resumes continue from the ready list; for now the request waits.
+        result.status = RunStatus::Again;
+    }
     return result;
+}
+
+bool Scheduler::resumeReady(std::size_t index)
+{
+    if (index >= m_ready.size()) {
+        return false;
+    }
+    ReadyEntry entry = m_ready[index];
+    m_ready.erase(m_ready.begin() + static_cast<std::ptrdiff_t>(index));
+    auto ctxHolder = entry.ctx.lock();
+    if (!ctxHolder || ctxHolder->aborted || !entry.co->alive()) {
+        return false;
+    }
+    ctxHolder->cur = entry.co;
+    const RunResult result = run(*ctxHolder, entry.nrets);
+    if (m_onResult) {
+        m_onResult(ctxHolder, result);
+    }
+    return true;
 }
 
 void Scheduler::wake(const std::shared_ptr<RequestCtx>& ctxHolder, CoCtx& co,
@@ -213,6 +236,11 @@ RunResult Scheduler::runThread(RequestCtx& ctx, int nrets)
             co.propagateError = false;
             rv = LUA_ERRRUN;
         } else {
+            if (m_gate && !m_gate->allowResume(ctx, co)) {
+                m_ready.push_back({ctx.weak_from_this(), &co, nrets, ctx.requestId, co.id});
+                ctx.cur = nullptr;
+                return {RunStatus::Held, 0};
+            }
             ctx.coOp = CoOp::Nop;
             co.status = CoStatus::Running;
             co.reason = YieldReason::None;

@@ -8,6 +8,7 @@
 #include "engine/sched/requestctx.h"
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -28,12 +29,32 @@ enum class RunStatus {
     Error, // the entry thread failed (rc: 500, or kNgxError once headers went out)
     Exit,  // ngx.exit / ngx.redirect (rc: the status)
     Exec,  // ngx.exec (ctx.execUri / execArgs)
+    Held,  // the resume gate held the next resume: it waits in the ready list
 };
 
 struct RunResult
 {
     RunStatus status = RunStatus::Again;
     int rc = 0;
+};
+
+// Asked before every lua_resume (the debugger's step gate). A held resume waits in the
+// ready list with its values already on the coroutine's stack.
+class ResumeGate
+{
+public:
+    virtual ~ResumeGate() = default;
+    virtual bool allowResume(const RequestCtx& ctx, const CoCtx& co) = 0;
+};
+
+// A coroutine that is runnable but was held by the gate.
+struct ReadyEntry
+{
+    std::weak_ptr<RequestCtx> ctx;
+    CoCtx* co = nullptr;
+    int nrets = 0;
+    std::uint64_t requestId = 0;
+    std::uint32_t coroutineId = 0;
 };
 
 class Scheduler
@@ -66,6 +87,12 @@ public:
         m_onResult = std::move(h);
     }
 
+    void setResumeGate(ResumeGate* gate) { m_gate = gate; }
+    const std::deque<ReadyEntry>& readyList() const { return m_ready; }
+    // Performs the held resume at index (0: the head) and whatever follows it until the
+    // gate holds again or the request parks. False when that entry is gone.
+    bool resumeReady(std::size_t index);
+
     // ngx.thread.kill and request teardown: cancels the pending operation, marks it dead.
     void kill(RequestCtx& ctx, CoCtx& co);
 
@@ -88,6 +115,8 @@ private:
     trace::ErrorLog& m_log;
     std::uint32_t m_lastCoroutineId = 0;
     std::function<void(const std::shared_ptr<RequestCtx>&, RunResult)> m_onResult;
+    ResumeGate* m_gate = nullptr;
+    std::deque<ReadyEntry> m_ready;
 };
 
 } // namespace restyscope::engine::sched

@@ -1,0 +1,3 @@
+-- GET /api/hello?name=you
+local name = ngx.var.arg_name or "world"
+ngx.say("hello, ", name)
