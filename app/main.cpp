@@ -1,6 +1,7 @@
 // restyscope: GUI (later), headless engine, or config check, like nginx's own binary.
 
 #include "app/commandline.h"
+#include "app/debugstdio.h"
 #include "engine/engine.h"
 
 #include <cstdio>
@@ -49,6 +50,9 @@ int runHeadless(const CommandLine& line)
     if (!engine.loadConfig(error) || !engine.start(error)) {
         std::cerr << "restyscope: " << error << '\n';
         return 1;
+    }
+    if (line.debugStdio) {
+        return restyscope::app::runDebugStdio(engine);
     }
     return engine.run();
 }

@@ -91,8 +91,26 @@ void PhaseRunner::configureForServer(HttpRequest& request) const
     Request& r = request.request;
     request.responseOptions.serverToken = m_serverToken;
     r.server = selectServer(r.serverAddr, r.serverPort, r.host);
-    if (r.server) {
-        applyLocalConf(request, r.server->local);
+    if (!r.server) {
+        return;
+    }
+    applyLocalConf(request, r.server->local);
+    // A regex server_name that picked this server gives its named captures as variables.
+    if (!r.host.empty() && !r.server->serverNameRegexes.empty()) {
+        std::vector<std::size_t> ovector(64);
+        for (const auto& regex : r.server->serverNameRegexes) {
+            if (regex->match(r.host, 0, ovector) <= 0) {
+                continue;
+            }
+            for (const auto& group : regex->namedGroups()) {
+                const auto begin = ovector[2 * static_cast<std::size_t>(group.number)];
+                const auto end = ovector[2 * static_cast<std::size_t>(group.number) + 1];
+                r.namedCaptures.emplace_back(
+                    group.name, begin == conf::Regex::npos ? std::string()
+                                                           : r.host.substr(begin, end - begin));
+            }
+            break;
+        }
     }
 }
 
@@ -203,7 +221,11 @@ bool PhaseRunner::findConfig(const std::shared_ptr<HttpRequest>& request)
     const auto match = conf::findLocation(*r.server, r.uri);
     r.location = match.location;
     r.captures = match.captures;
-    r.namedCaptures = match.named;
+    for (const auto& [name, value] : match.named) {
+        // A location's named capture replaces a server_name one of the same name.
+        std::erase_if(r.namedCaptures, [&](const auto& pair) { return pair.first == name; });
+        r.namedCaptures.emplace_back(name, value);
+    }
     if (r.location) {
         applyLocalConf(*request, r.location->local);
     }

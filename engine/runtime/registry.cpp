@@ -41,6 +41,13 @@ void createRegistryTables(lua_State* L)
     createTable(L, RegistryTable::CodeCache, 8);
 }
 
+void resetRegistryTable(lua_State* L, RegistryTable which)
+{
+    lua_pushlightuserdata(L, keyOf(which));
+    lua_newtable(L);
+    lua_rawset(L, LUA_REGISTRYINDEX);
+}
+
 void pushRegistryTable(lua_State* L, RegistryTable which)
 {
     lua_pushlightuserdata(L, keyOf(which));

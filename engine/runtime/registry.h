@@ -20,4 +20,9 @@ void createRegistryTables(lua_State* L);
 /* stack: ... -> ..., table */
 void pushRegistryTable(lua_State* L, RegistryTable which);
 
+// Replaces a table with a fresh empty one: Lua tables never shrink, so an anchor table
+// that held 10,000 parked coroutines would keep their slots after they are all gone.
+/* stack: ... -> ... */
+void resetRegistryTable(lua_State* L, RegistryTable which);
+
 } // namespace restyscope::engine::runtime

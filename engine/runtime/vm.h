@@ -85,6 +85,8 @@ public:
     // _G write guard is quiet meanwhile. Ends with a full garbage collection, as nginx.
     InitResult runInit(const InitChunk& chunk);
 
+    // Coroutines anchored by the scheduler right now (engine thread).
+    std::size_t anchoredCoroutines = 0;
     // Bytes in use by the Lua heap (lua_gc count).
     std::size_t memoryBytes() const;
     void collectGarbage();

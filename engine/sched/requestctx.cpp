@@ -55,6 +55,7 @@ CoCtx* RequestCtx::newCoroutine(trace::CoroutineType type, CoCtx* parent)
     /* stack: ..., anchors, thread -> ..., anchors */
     co->anchorRef = luaL_ref(L, -2);
     lua_pop(L, 1);
+    ++vm->anchoredCoroutines;
     lua_setexdata(co->co, this);
     lua_setexdata2(co->co, co.get());
     CoCtx* raw = co.get();
@@ -88,6 +89,9 @@ void RequestCtx::releaseCoroutine(CoCtx& co)
     luaL_unref(L, -1, co.anchorRef);
     lua_pop(L, 1);
     co.anchorRef = LUA_NOREF;
+    if (--vm->anchoredCoroutines == 0) {
+        runtime::resetRegistryTable(L, runtime::RegistryTable::CoroutineAnchors);
+    }
     // The thread may outlive this ctx as a Lua value; it must not point back here.
     lua_setexdata(co.co, nullptr);
     lua_setexdata2(co.co, nullptr);

@@ -108,7 +108,7 @@ private slots:
             QVERIFY(stepped);
             actual << QString::fromStdString(state());
         }
-        const QStringList expected{
+        const std::vector<const char*> expectedLines{
             "ready [1] posted [] | 1 suspended",
             "ready [2] posted [1] | 1 running (thread spawn) 2 running",
             "ready [1] posted [] | 1 running (thread spawn) 2 running (sleep)",
@@ -124,6 +124,10 @@ private slots:
             "ready [1] posted [] | 1 running (thread wait) 2 dead 3 dead 4 suspended (coroutine yield)",
             "ready [] posted [] | done",
         };
+        QStringList expected;
+        for (const char* line : expectedLines) {
+            expected << QString::fromUtf8(line);
+        }
         QVERIFY2(actual == expected, actual.join(QLatin1Char('\n')).toUtf8().constData());
 
         const auto response = client.read(std::chrono::seconds(5));

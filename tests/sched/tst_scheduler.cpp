@@ -11,6 +11,15 @@ using namespace restyscope;
 
 namespace {
 
+QStringList lines(std::initializer_list<const char*> texts)
+{
+    QStringList list;
+    for (const char* text : texts) {
+        list << QString::fromUtf8(text);
+    }
+    return list;
+}
+
 QStringList toQt(const std::vector<std::string>& lines)
 {
     QStringList list;
@@ -29,121 +38,102 @@ class TestScheduler : public QObject
 private slots:
     void traces_data()
     {
-        QTest::addColumn<QString>("lua");
-        QTest::addColumn<QString>("body");
+        QTest::addColumn<QByteArray>("lua");
+        QTest::addColumn<QByteArray>("body");
         QTest::addColumn<QStringList>("trace");
 
-        QTest::newRow("plain") << "ngx.say('hi')" << "hi\n"
-                               << QStringList{"create 1 entry", "resume 1", "finish 1 ok"};
+        QTest::newRow("plain") << QByteArray("ngx.say('hi')") << QByteArray("hi\n")
+                               << lines({"create 1 entry", "resume 1", "finish 1 ok"});
 
-        QTest::newRow("sleep") << "ngx.sleep(0.01) ngx.say('slept')" << "slept\n"
-                               << QStringList{"create 1 entry", "resume 1", "yield 1 sleep",
-                                              "resume 1", "finish 1 ok"};
+        QTest::newRow("sleep") << QByteArray("ngx.sleep(0.01) ngx.say('slept')")
+                               << QByteArray("slept\n")
+                               << lines({"create 1 entry", "resume 1", "yield 1 sleep", "resume 1",
+                                         "finish 1 ok"});
 
         QTest::newRow("spawn: the child runs first")
-            << "local t = ngx.thread.spawn(function() ngx.say('child') end) ngx.say('parent')"
-            << "child\nparent\n"
-            << QStringList{"create 1 entry",       "resume 1",   "create 2 in 1 user thread",
-                           "post 1",               "yield 1 thread spawn", "resume 2",
-                           "finish 2 ok",          "run posted 1", "resume 1",
-                           "finish 1 ok"};
+            << QByteArray(
+                   "local t = ngx.thread.spawn(function() ngx.say('child') end) ngx.say('parent')")
+            << QByteArray("child\nparent\n")
+            << lines({"create 1 entry", "resume 1", "create 2 in 1 user thread", "post 1",
+                      "yield 1 thread spawn", "resume 2", "finish 2 ok", "run posted 1", "resume 1",
+                      "finish 1 ok"});
 
         QTest::newRow("wait on a sleeping thread")
-            << "local t = ngx.thread.spawn(function() ngx.sleep(0.01) return 'v' end)\n"
-               "ngx.say(ngx.thread.wait(t))"
-            << "truev\n"
-            << QStringList{"create 1 entry",
-                           "resume 1",
-                           "create 2 in 1 user thread",
-                           "post 1",
-                           "yield 1 thread spawn",
-                           "resume 2",
-                           "yield 2 sleep",
-                           "run posted 1",
-                           "resume 1",
-                           "yield 1 thread wait",
-                           "resume 2",
-                           "finish 2 ok",
-                           "resume 1",
-                           "finish 1 ok"};
+            << QByteArray("local t = ngx.thread.spawn(function() ngx.sleep(0.01) return 'v' end)\n"
+                          "ngx.say(ngx.thread.wait(t))")
+            << QByteArray("truev\n")
+            << lines({"create 1 entry", "resume 1", "create 2 in 1 user thread", "post 1",
+                      "yield 1 thread spawn", "resume 2", "yield 2 sleep", "run posted 1",
+                      "resume 1", "yield 1 thread wait", "resume 2", "finish 2 ok", "resume 1",
+                      "finish 1 ok"});
 
         QTest::newRow("user coroutine resume and yield")
-            << "local co = coroutine.create(function(a) local b = coroutine.yield(a + 1) "
-               "return b * 2 end)\n"
-               "ngx.say(coroutine.resume(co, 1)) ngx.say(coroutine.resume(co, 5)) "
-               "ngx.say(coroutine.status(co))"
-            << "true2\ntrue10\ndead\n"
-            << QStringList{"create 1 entry",
-                           "resume 1",
-                           "create 2 in 1 user coroutine",
-                           "yield 1 coroutine resume",
-                           "resume 2",
-                           "yield 2 coroutine yield",
-                           "resume 1",
-                           "yield 1 coroutine resume",
-                           "resume 2",
-                           "finish 2 ok",
-                           "resume 1",
-                           "finish 1 ok"};
+            << QByteArray(
+                   "local co = coroutine.create(function(a) local b = coroutine.yield(a + 1) "
+                   "return b * 2 end)\n"
+                   "ngx.say(coroutine.resume(co, 1)) ngx.say(coroutine.resume(co, 5)) "
+                   "ngx.say(coroutine.status(co))")
+            << QByteArray("true2\ntrue10\ndead\n")
+            << lines({"create 1 entry", "resume 1", "create 2 in 1 user coroutine",
+                      "yield 1 coroutine resume", "resume 2", "yield 2 coroutine yield", "resume 1",
+                      "yield 1 coroutine resume", "resume 2", "finish 2 ok", "resume 1",
+                      "finish 1 ok"});
 
         QTest::newRow("sleep inside a user coroutine")
-            << "local co = coroutine.wrap(function() ngx.sleep(0.01) coroutine.yield('y1') end)\n"
-               "ngx.say(co())"
-            << "y1\n"
-            << QStringList{"create 1 entry",     "resume 1",
-                           "create 2 in 1 user coroutine", "yield 1 coroutine resume",
-                           "resume 2",           "yield 2 sleep",
-                           "resume 2",           "yield 2 coroutine yield",
-                           "resume 1",           "finish 1 ok"};
+            << QByteArray("local co = coroutine.wrap(function() ngx.sleep(0.01) "
+                          "coroutine.yield('y1') end)\n"
+                          "ngx.say(co())")
+            << QByteArray("y1\n")
+            << lines({"create 1 entry", "resume 1", "create 2 in 1 user coroutine",
+                      "yield 1 coroutine resume", "resume 2", "yield 2 sleep", "resume 2",
+                      "yield 2 coroutine yield", "resume 1", "finish 1 ok"});
 
         QTest::newRow("round robin through coroutine.yield")
-            << "ngx.thread.spawn(function() for i = 1, 2 do ngx.say('T', i) coroutine.yield() "
-               "end end)\n"
-               "for i = 1, 2 do ngx.say('E', i) coroutine.yield() end"
-            << "T1\nE1\nT2\nE2\n"
-            << QStringList{"create 1 entry",
-                           "resume 1",
-                           "create 2 in 1 user thread",
-                           "post 1",
-                           "yield 1 thread spawn",
-                           "resume 2",
-                           "yield 2 coroutine yield",
-                           "post 2",
-                           "run posted 1",
-                           "resume 1",
-                           "yield 1 coroutine yield",
-                           "post 1",
-                           "run posted 2",
-                           "resume 2",
-                           "yield 2 coroutine yield",
-                           "post 2",
-                           "run posted 1",
-                           "resume 1",
-                           "yield 1 coroutine yield",
-                           "post 1",
-                           "run posted 2",
-                           "resume 2",
-                           "finish 2 ok",
-                           "run posted 1",
-                           "resume 1",
-                           "finish 1 ok"};
+            << QByteArray(
+                   "ngx.thread.spawn(function() for i = 1, 2 do ngx.say('T', i) coroutine.yield() "
+                   "end end)\n"
+                   "for i = 1, 2 do ngx.say('E', i) coroutine.yield() end")
+            << QByteArray("T1\nE1\nT2\nE2\n")
+            << lines({"create 1 entry",
+                      "resume 1",
+                      "create 2 in 1 user thread",
+                      "post 1",
+                      "yield 1 thread spawn",
+                      "resume 2",
+                      "yield 2 coroutine yield",
+                      "post 2",
+                      "run posted 1",
+                      "resume 1",
+                      "yield 1 coroutine yield",
+                      "post 1",
+                      "run posted 2",
+                      "resume 2",
+                      "yield 2 coroutine yield",
+                      "post 2",
+                      "run posted 1",
+                      "resume 1",
+                      "yield 1 coroutine yield",
+                      "post 1",
+                      "run posted 2",
+                      "resume 2",
+                      "finish 2 ok",
+                      "run posted 1",
+                      "resume 1",
+                      "finish 1 ok"});
 
         QTest::newRow("exit kills a sleeping thread")
-            << "ngx.thread.spawn(function() ngx.sleep(1) ngx.say('never') end)\n"
-               "ngx.say('bye') ngx.exit(200)"
-            << "bye\n"
-            << QStringList{"create 1 entry",       "resume 1",
-                           "create 2 in 1 user thread", "post 1",
-                           "yield 1 thread spawn", "resume 2",
-                           "yield 2 sleep",        "run posted 1",
-                           "resume 1",             "yield 1 exit",
-                           "exit 200"};
+            << QByteArray("ngx.thread.spawn(function() ngx.sleep(1) ngx.say('never') end)\n"
+                          "ngx.say('bye') ngx.exit(200)")
+            << QByteArray("bye\n")
+            << lines({"create 1 entry", "resume 1", "create 2 in 1 user thread", "post 1",
+                      "yield 1 thread spawn", "resume 2", "yield 2 sleep", "run posted 1",
+                      "resume 1", "yield 1 exit", "exit 200"});
     }
 
     void traces()
     {
-        QFETCH(QString, lua);
-        QFETCH(QString, body);
+        QFETCH(QByteArray, lua);
+        QFETCH(QByteArray, body);
         QFETCH(QStringList, trace);
         test::EngineFixture engine;
         std::string error;
@@ -155,14 +145,13 @@ private slots:
             engine.clearEvents();
             const auto response = test::httpRequest(engine.port(), "GET", "/t");
             QCOMPARE(response.status, 200);
-            QCOMPARE(QString::fromStdString(response.body), body);
+            QCOMPARE(QByteArray::fromStdString(response.body), body);
             QStringList actual = toQt(test::normalizedTrace(engine.events()));
-            QVERIFY2(actual == trace, (QByteArray(run) + ":\n" +
-                                       actual.join(QLatin1Char('\n')).toUtf8()).constData());
+            const QByteArray message =
+                QByteArray(run) + ":\n" + actual.join(QLatin1Char('\n')).toUtf8();
+            QVERIFY2(actual == trace, message.constData());
         }
-        engine.call([](engine::Engine& e) {
-            QCOMPARE(e.liveLuaRequests(), std::size_t(0));
-        });
+        engine.call([](engine::Engine& e) { QCOMPARE(e.liveLuaRequests(), std::size_t(0)); });
     }
 };
 

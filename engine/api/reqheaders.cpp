@@ -1,0 +1,145 @@
+#include "engine/api/reqheaders.h"
+
+#include "engine/api/codec.h"
+#include "engine/http/request.h"
+
+#include <limits>
+
+namespace restyscope::engine::api {
+
+namespace {
+
+bool parseLength(std::string_view text, std::int64_t& out)
+{
+    if (text.empty()) {
+        return false;
+    }
+    std::int64_t value = 0;
+    constexpr std::int64_t limit = std::numeric_limits<std::int64_t>::max();
+    for (const char c : text) {
+        if (c < '0' || c > '9') {
+            return false;
+        }
+        const int digit = c - '0';
+        if (value > (limit - digit) / 10) {
+            return false;
+        }
+        value = value * 10 + digit;
+    }
+    out = value;
+    return true;
+}
+
+void setLines(http::Request& request, const std::string& name, const std::string& value,
+              bool override)
+{
+    auto& lines = request.headers;
+    if (override) {
+        bool matched = false;
+        for (auto it = lines.begin(); it != lines.end();) {
+            if (!http::equalsIgnoreCase(it->name, name)) {
+                ++it;
+                continue;
+            }
+            if (value.empty() || matched) {
+                it = lines.erase(it);
+                continue;
+            }
+            it->value = value;
+            matched = true;
+            ++it;
+        }
+        if (matched || value.empty()) {
+            return;
+        }
+    }
+    lines.push_back({name, value});
+}
+
+} // namespace
+
+std::optional<std::string> validateHost(std::string_view host)
+{
+    enum class State { Usual, Literal, Rest };
+    State state = State::Usual;
+    std::size_t hostLength = host.size();
+    std::size_t lastDot = std::string_view::npos;
+    for (std::size_t i = 0; i < host.size(); ++i) {
+        switch (host[i]) {
+        case '.':
+            if (lastDot != std::string_view::npos && lastDot + 1 == i) {
+                return std::nullopt;
+            }
+            lastDot = i;
+            break;
+        case ':':
+            if (state == State::Usual) {
+                hostLength = i;
+                state = State::Rest;
+            }
+            break;
+        case '[':
+            if (i == 0) {
+                state = State::Literal;
+            }
+            break;
+        case ']':
+            if (state == State::Literal) {
+                hostLength = i + 1;
+                state = State::Rest;
+            }
+            break;
+        case '\0':
+        case '/':
+            return std::nullopt;
+        default:
+            break;
+        }
+    }
+    // A trailing dot of the host part goes ("example.com." is "example.com").
+    if (hostLength > 0 && lastDot == hostLength - 1) {
+        --hostLength;
+    }
+    if (hostLength == 0) {
+        return std::nullopt;
+    }
+    std::string out(host.substr(0, hostLength));
+    for (char& c : out) {
+        if (c >= 'A' && c <= 'Z') {
+            c = static_cast<char>(c - 'A' + 'a');
+        }
+    }
+    return out;
+}
+
+bool setInputHeader(http::Request& request, std::string_view rawName, std::string_view rawValue,
+                    bool override)
+{
+    const std::string name = escapeUri(rawName, EscapeType::HeaderName);
+    const std::string value = escapeUri(rawValue, EscapeType::HeaderValue);
+    if (http::equalsIgnoreCase(name, "Host")) {
+        if (value.empty()) {
+            request.host.clear();
+        } else {
+            const auto host = validateHost(value);
+            if (!host) {
+                return false;
+            }
+            request.host = *host;
+        }
+    } else if (http::equalsIgnoreCase(name, "Content-Length")) {
+        if (value.empty()) {
+            request.contentLength = -1;
+        } else {
+            std::int64_t length = 0;
+            if (!parseLength(value, length)) {
+                return false;
+            }
+            request.contentLength = length;
+        }
+    }
+    setLines(request, name, value, override);
+    return true;
+}
+
+} // namespace restyscope::engine::api
