@@ -59,6 +59,7 @@ CoCtx* RequestCtx::newCoroutine(trace::CoroutineType type, CoCtx* parent)
     lua_setexdata(co->co, this);
     lua_setexdata2(co->co, co.get());
     CoCtx* raw = co.get();
+    byState[raw->co] = raw;
     coroutines.push_back(std::move(co));
     RESTYSCOPE_PROBE(scheduler.tracer(), CoroutineCreate,
                      .request(requestId)
@@ -70,13 +71,9 @@ CoCtx* RequestCtx::newCoroutine(trace::CoroutineType type, CoCtx* parent)
 
 CoCtx* RequestCtx::find(lua_State* co) const
 {
-    if (!co) {
-        return nullptr;
-    }
-    if (lua_getexdata(co) == this) {
-        return static_cast<CoCtx*>(lua_getexdata2(co));
-    }
-    return nullptr;
+    // By address only: a released coroutine's state may be gone, so it is never touched.
+    const auto it = byState.find(co);
+    return it == byState.end() ? nullptr : it->second;
 }
 
 void RequestCtx::releaseCoroutine(CoCtx& co)

@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 struct lua_State;
@@ -64,6 +65,10 @@ public:
     bool http10Buffering = true; // lua_http10_buffering of the location
 
     int ngxCtxRef = -2; // ngx.ctx table in the VM registry (LUA_NOREF until first use)
+
+    // Every coroutine of this request by its state, dead ones too: coroutine.status and
+    // ngx.thread.* answer for a finished coroutine ("dead", "already waited or killed").
+    std::unordered_map<const lua_State*, CoCtx*> byState;
 
     lua_State* mainState() const;
     CoCtx* newCoroutine(trace::CoroutineType type, CoCtx* parent);

@@ -349,10 +349,8 @@ RunResult Scheduler::runThread(RequestCtx& ctx, int nrets)
             m_log.write(trace::LogLevel::Error, ctx.http ? ctx.http->request.connection : 0,
                         "lua user thread aborted: " + std::string(errorKind(rv)) + ": " +
                             errorText(co.co) + "\n" + traceback(ctx, co) + logContext(ctx));
-            if (lua_gettop(co.co) > 1) {
-                lua_replace(co.co, 1); // keep only the error value
-                lua_settop(co.co, 1);
-            }
+            // The whole stack goes to the waiter, as lua-nginx-module moves it: for
+            // error("x") that is "x" (error's argument) then the positioned message.
         }
 
         // Finished (or a user thread failed).
