@@ -1,6 +1,7 @@
 #include "engine/engine.h"
 
 #include "engine/api/api.h"
+#include "engine/api/misc.h"
 #include "engine/conf/builder.h"
 #include "engine/conf/config.h"
 #include "engine/conf/servermatcher.h"
@@ -59,6 +60,7 @@ struct Engine::Impl
 
     void shutdown()
     {
+        api::setWorkerExiting(true); // ngx.worker.exiting() from here on
         if (debugger) {
             debugger->cont(); // nothing stays held while the listeners close
         }
@@ -151,6 +153,7 @@ bool Engine::start(std::string& error)
 
     d->phases = std::make_unique<http::PhaseRunner>(config, d->log);
     d->scheduler = std::make_unique<sched::Scheduler>(d->io, d->tracer, d->log);
+    api::setConfigPrefix(config.prefix);
     d->lua = std::make_unique<sched::LuaModule>(config, *d->scheduler, *d->phases,
                                                 &api::installNgxApi);
     std::string luaError;

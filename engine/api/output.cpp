@@ -5,6 +5,7 @@
 #include "engine/api/api.h"
 #include "engine/api/apicommon.h"
 #include "engine/api/output.h"
+#include "engine/api/header.h"
 #include "engine/api/status.h"
 #include "engine/http/connection.h"
 #include "engine/http/status.h"
@@ -288,6 +289,10 @@ void prepareFirstOutput(sched::RequestCtx& ctx)
     http::HttpRequest& request = *ctx.http;
     if (request.headerSent()) {
         return;
+    }
+    request.headersOut.contentTypeSet = contentTypeAssigned(request);
+    if (!responseHeadersAssigned(request)) {
+        request.headersOut.contentLength = -1;
     }
     // lua_http10_buffering: an HTTP/1.0 client gets the whole body with a Content-Length.
     const auto& r = request.request;

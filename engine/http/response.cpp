@@ -2,6 +2,7 @@
 
 #include "engine/http/status.h"
 
+#include <algorithm>
 #include <ctime>
 
 namespace restyscope::engine::http {
@@ -91,14 +92,24 @@ void ResponseWriter::writeHeaderBlock(const Request& request, const ResponseHead
     out.reserve(out.size() + 256);
     out.append("HTTP/1.1 "); // nginx answers every version with an HTTP/1.1 status line
     out.append(statusLine(wireStatus(headers.status))).append("\r\n");
-    out.append("Server: ").append(options.serverToken).append("\r\n");
-    out.append("Date: ").append(httpDate()).append("\r\n");
+    // A Server/Date/Content-Length line in the list (even a cleared one) replaces nginx's own.
+    const auto listed = [&headers](std::string_view name) {
+        return std::any_of(headers.headers.begin(), headers.headers.end(),
+                           [name](const HeaderField& f) { return equalsIgnoreCase(f.name, name); });
+    };
+    if (!listed("Server")) {
+        out.append("Server: ").append(options.serverToken).append("\r\n");
+    }
+    if (!listed("Date")) {
+        out.append("Date: ").append(httpDate()).append("\r\n");
+    }
     const std::string& contentType =
-        headers.contentType.empty() ? options.defaultType : headers.contentType;
+        headers.contentType.empty() && !headers.contentTypeSet ? options.defaultType
+                                                               : headers.contentType;
     if (!statusHasNoBody(headers.status) && !contentType.empty()) {
         out.append("Content-Type: ").append(contentType).append("\r\n");
     }
-    if (headers.contentLength >= 0) {
+    if (headers.contentLength >= 0 && !listed("Content-Length")) {
         out.append("Content-Length: ").append(std::to_string(headers.contentLength)).append("\r\n");
     }
     const bool relativeLocation = !headers.location.empty() && headers.location.front() == '/';
@@ -119,6 +130,9 @@ void ResponseWriter::writeHeaderBlock(const Request& request, const ResponseHead
         out.append("Location: ").append(headers.location).append("\r\n");
     }
     for (const auto& field : headers.headers) {
+        if (field.value.empty()) {
+            continue; // cleared (nginx's hash 0)
+        }
         out.append(field.name).append(": ").append(field.value).append("\r\n");
     }
     out.append("\r\n");

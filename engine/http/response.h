@@ -16,6 +16,7 @@ struct ResponseHeaders
 {
     int status = 0;
     std::string contentType;          // empty: default_type applies
+    bool contentTypeSet = false;      // the handler decided it (even empty): no default_type
     std::int64_t contentLength = -1;  // -1: unknown (chunked on HTTP/1.1)
     std::string location;             // headers_out.location; relative ones made absolute
     std::vector<HeaderField> headers; // everything else, in the order set
