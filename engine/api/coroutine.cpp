@@ -5,7 +5,6 @@
 
 #include "engine/api/api.h"
 #include "engine/api/apicommon.h"
-#include "engine/runtime/registry.h"
 #include "engine/sched/scheduler.h"
 
 #include <lua.hpp>
@@ -42,15 +41,6 @@ int callStd(lua_State* L, int which)
     return lua_gettop(L);
 }
 
-/* stack: ... -> ..., thread */
-void pushThreadObject(lua_State* L, const sched::RequestCtx& ctx, const CoCtx& co)
-{
-    lua_State* main = ctx.mainState();
-    runtime::pushRegistryTable(main, runtime::RegistryTable::CoroutineAnchors);
-    lua_rawgeti(main, -1, co.anchorRef);
-    lua_remove(main, -2);
-    lua_xmove(main, L, 1);
-}
 
 CoCtx* createUserCoroutine(lua_State* L, sched::RequestCtx& ctx, bool wrap)
 {
@@ -99,7 +89,7 @@ int coCreate(lua_State* L)
         return callStd(L, kStdCreate);
     }
     CoCtx* co = createUserCoroutine(L, *ctx, false);
-    pushThreadObject(L, *ctx, *co);
+    ctx->pushThread(L, *co);
     return 1;
 }
 
@@ -157,7 +147,7 @@ int coWrap(lua_State* L)
         return callStd(L, kStdWrap);
     }
     CoCtx* co = createUserCoroutine(L, *ctx, true);
-    pushThreadObject(L, *ctx, *co);
+    ctx->pushThread(L, *co);
     lua_pushcclosure(L, wrapCall, 1);
     return 1;
 }

@@ -3,7 +3,7 @@
 
 #include "engine/api/api.h"
 #include "engine/api/apicommon.h"
-#include "engine/api/args.h"
+#include "engine/api/querystring.h"
 #include "engine/http/connection.h"
 #include "engine/http/status.h"
 #include "engine/sched/scheduler.h"
@@ -18,6 +18,23 @@ namespace {
 
 constexpr unsigned kExecContexts = sched::kContextRewrite | sched::kContextServerRewrite |
                                    sched::kContextAccess | sched::kContextContent;
+
+// Control bytes shown as \xNN, for the error message that quotes a redirect URI.
+std::string escapeForLog(std::string_view text)
+{
+    std::string out;
+    for (const char c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (byte < 0x20 || byte == 0x7f) {
+            char hex[8];
+            std::snprintf(hex, sizeof hex, "\\x%02X", byte);
+            out.append(hex);
+        } else {
+            out.push_back(c);
+        }
+    }
+    return out;
+}
 
 // nginx's ngx_http_parse_unsafe_uri, in short: no ".." segment, no control bytes.
 bool unsafeUri(std::string_view uri)
@@ -62,7 +79,7 @@ int ngxExec(lua_State* L)
         }
         case LUA_TTABLE: {
             std::string error;
-            if (!encodeArgsTable(L, 2, args, error)) {
+            if (!encodeArgs(L, 2, args, error)) {
                 return luaL_error(L, "%s", error.c_str());
             }
             break;

@@ -4,7 +4,6 @@
 
 #include "engine/api/api.h"
 #include "engine/api/apicommon.h"
-#include "engine/runtime/registry.h"
 #include "engine/sched/scheduler.h"
 
 #include <lua.hpp>
@@ -16,15 +15,6 @@ namespace {
 using sched::CoCtx;
 using sched::CoStatus;
 
-/* stack: ... -> ..., thread */
-void pushThreadObject(lua_State* L, const sched::RequestCtx& ctx, const CoCtx& co)
-{
-    lua_State* main = ctx.mainState();
-    runtime::pushRegistryTable(main, runtime::RegistryTable::CoroutineAnchors);
-    lua_rawgeti(main, -1, co.anchorRef);
-    lua_remove(main, -2);
-    lua_xmove(main, L, 1);
-}
 
 int threadSpawn(lua_State* L)
 {
@@ -41,7 +31,7 @@ int threadSpawn(lua_State* L)
     /* stack: f, args... -> (moved onto the child) */
     lua_xmove(L, child->co, lua_gettop(L));
     ++ctx.uthreads;
-    pushThreadObject(L, ctx, *child);
+    ctx.pushThread(L, *child);
     // The parent goes to the posted queue; the child runs first.
     ctx.post(parent);
     parent->reason = trace::YieldReason::ThreadSpawn;

@@ -37,6 +37,23 @@ std::string_view phaseText(http::Phase phase)
     }
 }
 
+// init_by_lua* as the VM runs it: a file under the prefix, or inline code with its chunk name.
+runtime::InitChunk initChunkFor(const conf::LuaHandler& handler, const conf::Config& config)
+{
+    runtime::InitChunk chunk;
+    if (handler.form == conf::LuaHandler::Form::File) {
+        chunk.form = runtime::InitChunk::Form::File;
+        chunk.path = runtime::rebasePath(config.prefix, handler.path.raw());
+    } else {
+        chunk.form = runtime::InitChunk::Form::Inline;
+        chunk.source = handler.code;
+        chunk.chunkName = runtime::inlineChunkName("init_by_lua", handler.where.file,
+                                                   runtime::confPrefixOf(config.confFile),
+                                                   handler.where.line);
+    }
+    return chunk;
+}
+
 } // namespace
 
 struct LuaModule::DirectiveState
@@ -138,18 +155,7 @@ bool LuaModule::init(std::string& error)
         return false;
     }
     if (m_config.http && m_config.http->initByLua) {
-        const conf::LuaHandler& handler = *m_config.http->initByLua;
-        runtime::InitChunk chunk;
-        if (handler.form == conf::LuaHandler::Form::File) {
-            chunk.form = runtime::InitChunk::Form::File;
-            chunk.path = runtime::rebasePath(m_config.prefix, handler.path.raw());
-        } else {
-            chunk.form = runtime::InitChunk::Form::Inline;
-            chunk.source = handler.code;
-            chunk.chunkName = runtime::inlineChunkName(
-                "init_by_lua", handler.where.file, runtime::confPrefixOf(m_config.confFile),
-                handler.where.line);
-        }
+        const runtime::InitChunk chunk = initChunkFor(*m_config.http->initByLua, m_config);
         const runtime::InitResult result = m_mainVm->runInit(chunk);
         if (!result.ok) {
             error = "[error] " + result.error;
@@ -213,17 +219,7 @@ std::shared_ptr<runtime::Vm> LuaModule::newRequestVm(std::string& error)
     ++m_requestVms;
     // lua_code_cache off: init_by_lua runs again in every request's VM (semantics 1.7.2).
     if (m_config.http && m_config.http->initByLua) {
-        const conf::LuaHandler& handler = *m_config.http->initByLua;
-        runtime::InitChunk chunk;
-        if (handler.form == conf::LuaHandler::Form::File) {
-            chunk.form = runtime::InitChunk::Form::File;
-            chunk.path = runtime::rebasePath(m_config.prefix, handler.path.raw());
-        } else {
-            chunk.source = handler.code;
-            chunk.chunkName = runtime::inlineChunkName(
-                "init_by_lua", handler.where.file, runtime::confPrefixOf(m_config.confFile),
-                handler.where.line);
-        }
+        const runtime::InitChunk chunk = initChunkFor(*m_config.http->initByLua, m_config);
         const runtime::InitResult result = vm->runInit(chunk);
         if (!result.ok) {
             error = result.error;

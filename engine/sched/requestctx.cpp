@@ -126,6 +126,15 @@ void RequestCtx::post(CoCtx* co)
                      .value(static_cast<std::int64_t>(posted.size())));
 }
 
+void RequestCtx::pushThread(lua_State* L, const CoCtx& co) const
+{
+    lua_State* main = mainState();
+    runtime::pushRegistryTable(main, runtime::RegistryTable::CoroutineAnchors);
+    lua_rawgeti(main, -1, co.anchorRef);
+    lua_remove(main, -2);
+    lua_xmove(main, L, 1);
+}
+
 RequestCtx* RequestCtx::of(lua_State* L)
 {
     return static_cast<RequestCtx*>(lua_getexdata(L));

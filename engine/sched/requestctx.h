@@ -78,6 +78,9 @@ public:
     // Kills every coroutine (pending operations cancelled, anchors released).
     void killAll();
     void post(CoCtx* co);
+    // Pushes co's thread object onto L (what spawn and coroutine.create return).
+    /* stack: ... -> ..., thread */
+    void pushThread(lua_State* L, const CoCtx& co) const;
 
     // Any coroutine's request, from inside a lua_CFunction.
     static RequestCtx* of(lua_State* L);
