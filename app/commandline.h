@@ -11,11 +11,11 @@ struct CommandLine
 {
     enum class Mode { Gui, Headless, TestConfig, Version, Help };
     Mode mode = Mode::Gui;
-    std::string prefix;                    // -p
+    std::string prefix;                       // -p
     std::string confPath = "conf/nginx.conf"; // -c
-    std::string directory;                 // positional DIR (GUI)
-    std::string traceFile;                 // --trace
-    bool debugStdio = false;               // --debug-stdio
+    std::string directory;                    // positional DIR (GUI)
+    std::string traceFile;                    // --trace
+    bool debugStdio = false;                  // --debug-stdio
 };
 
 // Returns nullopt and sets error for unknown options or missing values.

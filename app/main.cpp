@@ -35,8 +35,7 @@ int testConfig(const CommandLine& line)
         return 1;
     }
     std::cerr << "restyscope: the configuration file " << engine.confFile() << " syntax is ok\n";
-    std::cerr << "restyscope: configuration file " << engine.confFile()
-              << " test is successful\n";
+    std::cerr << "restyscope: configuration file " << engine.confFile() << " test is successful\n";
     return 0;
 }
 
@@ -69,16 +68,12 @@ int main(int argc, char** argv)
         return 2;
     }
     switch (line->mode) {
-    case CommandLine::Mode::Help:
-        std::cout << restyscope::app::usageText();
-        return 0;
+    case CommandLine::Mode::Help: std::cout << restyscope::app::usageText(); return 0;
     case CommandLine::Mode::Version:
         std::cout << "restyscope version: " << Engine::versionText() << '\n';
         return 0;
-    case CommandLine::Mode::TestConfig:
-        return testConfig(*line);
-    case CommandLine::Mode::Headless:
-        return runHeadless(*line);
+    case CommandLine::Mode::TestConfig: return testConfig(*line);
+    case CommandLine::Mode::Headless: return runHeadless(*line);
     case CommandLine::Mode::Gui:
         std::cerr << "restyscope: the desktop GUI is not built yet; running headless\n";
         return runHeadless(*line);

@@ -27,8 +27,8 @@ namespace {
 
 std::string absolutePrefix(const std::string& prefix)
 {
-    std::filesystem::path path = prefix.empty() ? std::filesystem::current_path()
-                                                : std::filesystem::path(prefix);
+    std::filesystem::path path =
+        prefix.empty() ? std::filesystem::current_path() : std::filesystem::path(prefix);
     if (path.is_relative()) {
         path = std::filesystem::current_path() / path;
     }
@@ -154,8 +154,8 @@ bool Engine::start(std::string& error)
     d->phases = std::make_unique<http::PhaseRunner>(config, d->log);
     d->scheduler = std::make_unique<sched::Scheduler>(d->io, d->tracer, d->log);
     api::setConfigPrefix(config.prefix);
-    d->lua = std::make_unique<sched::LuaModule>(config, *d->scheduler, *d->phases,
-                                                &api::installNgxApi);
+    d->lua =
+        std::make_unique<sched::LuaModule>(config, *d->scheduler, *d->phases, &api::installNgxApi);
     std::string luaError;
     if (!d->lua->init(luaError)) {
         error = luaError;

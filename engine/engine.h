@@ -20,7 +20,7 @@ class Debugger;
 
 struct EngineOptions
 {
-    std::string prefix;   // as given with -p; empty: the current directory
+    std::string prefix;                       // as given with -p; empty: the current directory
     std::string confPath = "conf/nginx.conf"; // as given with -c, relative to the prefix
     bool logToStderr = true;
     bool handleSignals = true; // SIGINT/SIGTERM stop run()

@@ -47,9 +47,9 @@ void logForRequest(const sched::RequestCtx* ctx, int ngxLevel, const std::string
 {
     // ngx.STDERR 0 .. ngx.DEBUG 8 map onto nginx's levels (stderr/emerg both "emerg").
     static constexpr trace::LogLevel levels[] = {
-        trace::LogLevel::Emerg, trace::LogLevel::Emerg, trace::LogLevel::Alert,
-        trace::LogLevel::Crit,  trace::LogLevel::Error, trace::LogLevel::Warn,
-        trace::LogLevel::Notice, trace::LogLevel::Info, trace::LogLevel::Debug};
+        trace::LogLevel::Emerg,  trace::LogLevel::Emerg, trace::LogLevel::Alert,
+        trace::LogLevel::Crit,   trace::LogLevel::Error, trace::LogLevel::Warn,
+        trace::LogLevel::Notice, trace::LogLevel::Info,  trace::LogLevel::Debug};
     const auto level = levels[ngxLevel < 0 ? 0 : (ngxLevel > 8 ? 8 : ngxLevel)];
     if (!ctx) {
         return;

@@ -43,12 +43,9 @@ std::string luaToString(lua_State* L, int index)
         lua_pop(L, 1);
         return out;
     }
-    case LUA_TNIL:
-        return "nil";
-    case LUA_TBOOLEAN:
-        return lua_toboolean(L, index) ? "true" : "false";
-    default:
-        break;
+    case LUA_TNIL: return "nil";
+    case LUA_TBOOLEAN: return lua_toboolean(L, index) ? "true" : "false";
+    default: break;
     }
     const int absolute = index < 0 ? lua_gettop(L) + index + 1 : index;
     lua_pushlightuserdata(L, &g_toStringKey);
@@ -90,10 +87,8 @@ int ffiIntArgument(lua_State* L, int index, const char* where, const char* funct
         }
         return static_cast<int>(static_cast<std::int32_t>(static_cast<long long>(value)));
     }
-    case LUA_TBOOLEAN:
-        return lua_toboolean(L, index) ? 1 : 0;
-    default:
-        break;
+    case LUA_TBOOLEAN: return lua_toboolean(L, index) ? 1 : 0;
+    default: break;
     }
     const std::string message = std::string("bad argument #") + std::to_string(parameter) +
                                 " to '" + function + "' (cannot convert '" +

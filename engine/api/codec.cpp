@@ -79,23 +79,16 @@ std::array<std::uint32_t, 256> makeCrcTable()
 bool needsEscape(unsigned char c, EscapeType type)
 {
     switch (type) {
-    case EscapeType::Uri:
-        return isControl(c) || c >= 0x7f || oneOf(c, " #%?");
-    case EscapeType::Args:
-        return isControl(c) || c >= 0x7f || oneOf(c, " #%?+");
-    case EscapeType::UriComponent:
-        return !(isAlnum(c) || oneOf(c, "-._~!*'()"));
-    case EscapeType::Html:
-        return isControl(c) || c >= 0x7f || oneOf(c, " \"#%'");
-    case EscapeType::Refresh:
-        return isControl(c) || c >= 0x7f || oneOf(c, " \"'");
+    case EscapeType::Uri: return isControl(c) || c >= 0x7f || oneOf(c, " #%?");
+    case EscapeType::Args: return isControl(c) || c >= 0x7f || oneOf(c, " #%?+");
+    case EscapeType::UriComponent: return !(isAlnum(c) || oneOf(c, "-._~!*'()"));
+    case EscapeType::Html: return isControl(c) || c >= 0x7f || oneOf(c, " \"#%'");
+    case EscapeType::Refresh: return isControl(c) || c >= 0x7f || oneOf(c, " \"'");
     case EscapeType::Memcached:
-    case EscapeType::MailAuth:
-        return isControl(c) || oneOf(c, " %");
+    case EscapeType::MailAuth: return isControl(c) || oneOf(c, " %");
     case EscapeType::HeaderName:
         return isControl(c) || c >= 0x7f || oneOf(c, " \"(),/:;<=>?@[\\]{}");
-    case EscapeType::HeaderValue:
-        return (isControl(c) && c != '\t') || c == 0x7f;
+    case EscapeType::HeaderValue: return (isControl(c) && c != '\t') || c == 0x7f;
     }
     return false;
 }
@@ -251,36 +244,16 @@ std::string quoteSqlString(std::string_view text)
     out.push_back('\'');
     for (const char c : text) {
         switch (c) {
-        case '\0':
-            out.append("\\0");
-            break;
-        case '\b':
-            out.append("\\b");
-            break;
-        case '\n':
-            out.append("\\n");
-            break;
-        case '\r':
-            out.append("\\r");
-            break;
-        case '\t':
-            out.append("\\t");
-            break;
-        case '\x1a':
-            out.append("\\Z");
-            break;
-        case '\\':
-            out.append("\\\\");
-            break;
-        case '\'':
-            out.append("\\'");
-            break;
-        case '"':
-            out.append("\\\"");
-            break;
-        default:
-            out.push_back(c);
-            break;
+        case '\0': out.append("\\0"); break;
+        case '\b': out.append("\\b"); break;
+        case '\n': out.append("\\n"); break;
+        case '\r': out.append("\\r"); break;
+        case '\t': out.append("\\t"); break;
+        case '\x1a': out.append("\\Z"); break;
+        case '\\': out.append("\\\\"); break;
+        case '\'': out.append("\\'"); break;
+        case '"': out.append("\\\""); break;
+        default: out.push_back(c); break;
         }
     }
     out.push_back('\'');

@@ -41,7 +41,6 @@ int callStd(lua_State* L, int which)
     return lua_gettop(L);
 }
 
-
 CoCtx* createUserCoroutine(lua_State* L, sched::RequestCtx& ctx, bool wrap)
 {
     if (lua_type(L, 1) != LUA_TFUNCTION || lua_iscfunction(L, 1)) {
@@ -49,8 +48,7 @@ CoCtx* createUserCoroutine(lua_State* L, sched::RequestCtx& ctx, bool wrap)
     }
     checkContext(L, ctx, kCoroutineContexts);
     // Shown under its creator until a resume makes the resumer its parent.
-    CoCtx* co = ctx.newCoroutine(trace::CoroutineType::UserCoroutine,
-                                 sched::RequestCtx::coOf(L));
+    CoCtx* co = ctx.newCoroutine(trace::CoroutineType::UserCoroutine, sched::RequestCtx::coOf(L));
     co->isWrap = wrap;
     co->status = CoStatus::Suspended;
     lua_pushvalue(L, 1);
@@ -76,9 +74,9 @@ int resumeThrough(lua_State* L, sched::RequestCtx& ctx, CoCtx* target)
 int cannotResume(lua_State* L, const CoCtx* target)
 {
     lua_pushboolean(L, 0);
-    lua_pushfstring(L, "cannot resume %s coroutine",
-                    std::string(sched::coStatusName(target ? target->status : CoStatus::Dead))
-                        .c_str());
+    lua_pushfstring(
+        L, "cannot resume %s coroutine",
+        std::string(sched::coStatusName(target ? target->status : CoStatus::Dead)).c_str());
     return 2;
 }
 

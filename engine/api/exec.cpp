@@ -47,8 +47,8 @@ bool unsafeUri(std::string_view uri)
     std::size_t pos = 0;
     while ((pos = uri.find("..", pos)) != std::string_view::npos) {
         const bool startsSegment = pos == 0 || uri[pos - 1] == '/';
-        const bool endsSegment = pos + 2 == uri.size() || uri[pos + 2] == '/' ||
-                                 uri[pos + 2] == '?';
+        const bool endsSegment =
+            pos + 2 == uri.size() || uri[pos + 2] == '/' || uri[pos + 2] == '?';
         if (startsSegment && endsSegment) {
             return true;
         }
@@ -84,10 +84,8 @@ int ngxExec(lua_State* L)
             }
             break;
         }
-        case LUA_TNIL:
-            break;
-        default:
-            return luaL_error(L, "Bad args type");
+        case LUA_TNIL: break;
+        default: return luaL_error(L, "Bad args type");
         }
     }
     if (ctx.http->headerSent()) {
@@ -156,8 +154,9 @@ int ngxRedirect(lua_State* L)
         return luaL_error(L, "attempt to call ngx.redirect after sending out the headers");
     }
     // Kept as given: a relative URI is not made absolute (semantics.md 3.5).
-    std::erase_if(ctx.http->headersOut.headers,
-                  [](const http::HeaderField& f) { return http::equalsIgnoreCase(f.name, "Location"); });
+    std::erase_if(ctx.http->headersOut.headers, [](const http::HeaderField& f) {
+        return http::equalsIgnoreCase(f.name, "Location");
+    });
     ctx.http->headersOut.headers.push_back({"Location", uri});
     ctx.exited = true;
     ctx.exitCode = status;

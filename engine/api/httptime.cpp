@@ -160,32 +160,15 @@ std::optional<std::int64_t> parseHttpTime(std::string_view text)
 
     int month = 0; // 0-based
     switch (p.at()) {
-    case 'J':
-        month = p.at(1) == 'a' ? 0 : (p.at(2) == 'n' ? 5 : 6);
-        break;
-    case 'F':
-        month = 1;
-        break;
-    case 'M':
-        month = p.at(2) == 'r' ? 2 : 4;
-        break;
-    case 'A':
-        month = p.at(1) == 'p' ? 3 : 7;
-        break;
-    case 'S':
-        month = 8;
-        break;
-    case 'O':
-        month = 9;
-        break;
-    case 'N':
-        month = 10;
-        break;
-    case 'D':
-        month = 11;
-        break;
-    default:
-        return std::nullopt;
+    case 'J': month = p.at(1) == 'a' ? 0 : (p.at(2) == 'n' ? 5 : 6); break;
+    case 'F': month = 1; break;
+    case 'M': month = p.at(2) == 'r' ? 2 : 4; break;
+    case 'A': month = p.at(1) == 'p' ? 3 : 7; break;
+    case 'S': month = 8; break;
+    case 'O': month = 9; break;
+    case 'N': month = 10; break;
+    case 'D': month = 11; break;
+    default: return std::nullopt;
     }
     p.pos += 3;
     if ((format == Format::Rfc822 && p.at() != ' ') ||

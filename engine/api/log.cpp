@@ -79,8 +79,7 @@ std::string joinArguments(lua_State* L, int first)
         case LUA_TSTRING:
         case LUA_TNIL:
         case LUA_TBOOLEAN:
-        case LUA_TLIGHTUSERDATA:
-            break;
+        case LUA_TLIGHTUSERDATA: break;
         case LUA_TTABLE:
             if (!luaL_callmeta(L, i, "__tostring")) {
                 luaL_argerror(L, i - first + 1, "expected table to have __tostring metamethod");
@@ -98,21 +97,15 @@ std::string joinArguments(lua_State* L, int first)
     std::string out;
     for (int i = first; i <= top; ++i) {
         switch (lua_type(L, i)) {
-        case LUA_TNUMBER:
-            appendNumber(lua_tonumber(L, i), out);
-            break;
+        case LUA_TNUMBER: appendNumber(lua_tonumber(L, i), out); break;
         case LUA_TSTRING: {
             std::size_t len = 0;
             const char* text = lua_tolstring(L, i, &len);
             out.append(text, len);
             break;
         }
-        case LUA_TNIL:
-            out.append("nil");
-            break;
-        case LUA_TBOOLEAN:
-            out.append(lua_toboolean(L, i) ? "true" : "false");
-            break;
+        case LUA_TNIL: out.append("nil"); break;
+        case LUA_TBOOLEAN: out.append(lua_toboolean(L, i) ? "true" : "false"); break;
         case LUA_TTABLE: {
             luaL_callmeta(L, i, "__tostring");
             std::size_t len = 0;
@@ -123,11 +116,8 @@ std::string joinArguments(lua_State* L, int first)
             lua_pop(L, 1);
             break;
         }
-        case LUA_TLIGHTUSERDATA:
-            out.append("null");
-            break;
-        default:
-            break;
+        case LUA_TLIGHTUSERDATA: out.append("null"); break;
+        default: break;
         }
     }
     return out;

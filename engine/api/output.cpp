@@ -2,15 +2,15 @@
 // and ngx.exit (3.3): output goes through the request's response writer at once, as
 // lua-nginx-module pushes each call through nginx's output filters.
 
+#include "engine/api/output.h"
 #include "engine/api/api.h"
 #include "engine/api/apicommon.h"
-#include "engine/api/output.h"
 #include "engine/api/header.h"
 #include "engine/api/status.h"
 #include "engine/http/connection.h"
 #include "engine/http/status.h"
-#include "engine/sched/scheduler.h"
 #include "engine/runtime/vm.h"
+#include "engine/sched/scheduler.h"
 #include "engine/trace/tracer.h"
 
 #include <lua.hpp>
@@ -22,12 +22,11 @@ namespace restyscope::engine::api {
 
 namespace {
 
-constexpr unsigned kOutputContexts =
-    sched::kContextRewrite | sched::kContextServerRewrite | sched::kContextAccess |
-    sched::kContextContent;
+constexpr unsigned kOutputContexts = sched::kContextRewrite | sched::kContextServerRewrite |
+                                     sched::kContextAccess | sched::kContextContent;
 
-constexpr unsigned kExitContexts = kOutputContexts | sched::kContextTimer |
-                                   sched::kContextHeaderFilter;
+constexpr unsigned kExitContexts =
+    kOutputContexts | sched::kContextTimer | sched::kContextHeaderFilter;
 
 // Appends one value as ngx.print writes it; false with an error for a bad value.
 bool appendValue(lua_State* L, int index, std::string& out, int argNumber, std::string& error)
@@ -39,15 +38,9 @@ bool appendValue(lua_State* L, int index, std::string& out, int argNumber, std::
         out.append(text, len);
         return true;
     }
-    case LUA_TNUMBER:
-        appendNumber(lua_tonumber(L, index), out);
-        return true;
-    case LUA_TNIL:
-        out.append("nil");
-        return true;
-    case LUA_TBOOLEAN:
-        out.append(lua_toboolean(L, index) ? "true" : "false");
-        return true;
+    case LUA_TNUMBER: appendNumber(lua_tonumber(L, index), out); return true;
+    case LUA_TNIL: out.append("nil"); return true;
+    case LUA_TBOOLEAN: out.append(lua_toboolean(L, index) ? "true" : "false"); return true;
     case LUA_TLIGHTUSERDATA:
         if (lua_touserdata(L, index) == nullptr) {
             out.append("null");
@@ -75,8 +68,8 @@ bool appendValue(lua_State* L, int index, std::string& out, int argNumber, std::
             ++keys;
         }
         if (keys != length) {
-            error = "bad argument #" + std::to_string(argNumber) +
-                    " to '?' (non-array table found)";
+            error =
+                "bad argument #" + std::to_string(argNumber) + " to '?' (non-array table found)";
             return false;
         }
         for (std::size_t i = 1; i <= length; ++i) {
@@ -89,8 +82,7 @@ bool appendValue(lua_State* L, int index, std::string& out, int argNumber, std::
         }
         return true;
     }
-    default:
-        break;
+    default: break;
     }
     error = "bad argument #" + std::to_string(argNumber) +
             " to '?' (string, number, boolean, nil, ngx.null, or array table expected, but got " +
@@ -305,9 +297,9 @@ void emitOutput(sched::RequestCtx& ctx, std::size_t bytes)
 {
     RESTYSCOPE_PROBE(ctx.scheduler.tracer(), Output,
                      .request(ctx.requestId)
-                     .vm(ctx.vm->id())
-                     .coroutine(ctx.cur ? ctx.cur->id : 0)
-                     .value(static_cast<std::int64_t>(bytes)));
+                         .vm(ctx.vm->id())
+                         .coroutine(ctx.cur ? ctx.cur->id : 0)
+                         .value(static_cast<std::int64_t>(bytes)));
 }
 
 int getStatus(lua_State* L)

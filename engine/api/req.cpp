@@ -434,9 +434,7 @@ int reqSetUriArgs(lua_State* L)
     http::HttpRequest& request = cRequest(L);
     std::string args;
     switch (lua_type(L, 1)) {
-    case LUA_TNUMBER:
-        args = luaToString(L, 1);
-        break;
+    case LUA_TNUMBER: args = luaToString(L, 1); break;
     case LUA_TSTRING: {
         std::size_t len = 0;
         const char* text = lua_tolstring(L, 1, &len);

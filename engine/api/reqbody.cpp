@@ -12,9 +12,8 @@ namespace restyscope::engine::api {
 
 namespace {
 
-constexpr unsigned kBodyContexts =
-    sched::kContextRewrite | sched::kContextServerRewrite | sched::kContextAccess |
-    sched::kContextContent;
+constexpr unsigned kBodyContexts = sched::kContextRewrite | sched::kContextServerRewrite |
+                                   sched::kContextAccess | sched::kContextContent;
 
 int readBody(lua_State* L)
 {

@@ -90,10 +90,8 @@ std::optional<std::string> validateHost(std::string_view host)
             }
             break;
         case '\0':
-        case '/':
-            return std::nullopt;
-        default:
-            break;
+        case '/': return std::nullopt;
+        default: break;
         }
     }
     // A trailing dot of the host part goes ("example.com." is "example.com").

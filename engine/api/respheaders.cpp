@@ -204,9 +204,7 @@ bool setOutputHeader(http::ResponseHeaders& headers, ResponseHeaderState& state,
     const Special* special = findSpecial(name);
     const Handler handler = special ? special->handler : Handler::Generic;
     switch (handler) {
-    case Handler::Generic:
-        setGeneric(headers, name, value, override, false);
-        return true;
+    case Handler::Generic: setGeneric(headers, name, value, override, false); return true;
     case Handler::Builtin:
         setBuiltin(headers, state, special->slot, name, value, override);
         return true;
@@ -252,9 +250,7 @@ bool setOutputHeader(http::ResponseHeaders& headers, ResponseHeaderState& state,
         // Any Content-Type line in the list is cleared; none is made.
         setGeneric(headers, name, {}, override, true);
         return true;
-    case Handler::Multi:
-        setMulti(headers, special->name, name, value, override);
-        return true;
+    case Handler::Multi: setMulti(headers, special->name, name, value, override); return true;
     }
     return true;
 }

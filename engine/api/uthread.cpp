@@ -15,7 +15,6 @@ namespace {
 using sched::CoCtx;
 using sched::CoStatus;
 
-
 int threadSpawn(lua_State* L)
 {
     if (lua_type(L, 1) != LUA_TFUNCTION || lua_iscfunction(L, 1)) {

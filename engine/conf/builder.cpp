@@ -433,8 +433,8 @@ bool handleTypes(BuildState& state, Scope& scope, const Directive& directive, co
         }
     }
     if (scope.local) {
-        scope.local->types = std::make_shared<const std::map<std::string, std::string>>(
-            scope.mimeTypes);
+        scope.local->types =
+            std::make_shared<const std::map<std::string, std::string>>(scope.mimeTypes);
     }
     return directive.truncated ? state.failParse() : true;
 }

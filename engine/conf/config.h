@@ -59,7 +59,7 @@ struct LocalConf
     std::optional<bool> luaCodeCache;               // default on
     std::optional<LuaHandler> rewriteByLua;
     std::optional<LuaHandler> accessByLua;
-    std::optional<std::string> defaultType;           // default "text/plain"
+    std::optional<std::string> defaultType; // default "text/plain"
     // types{}: extension (lower-case) -> MIME type; default nginx's own three entries.
     std::optional<std::shared_ptr<const std::map<std::string, std::string>>> types;
     std::optional<std::uint64_t> keepaliveTimeoutMs;  // default 75s

@@ -57,10 +57,8 @@ bool checkValue(BuildState& state, const Directive& directive, ValueKind kind)
     bool flag = false;
     switch (kind) {
     case ValueKind::Any:
-    case ValueKind::String:
-        return true;
-    case ValueKind::Flag:
-        return parseFlag(state, directive, flag);
+    case ValueKind::String: return true;
+    case ValueKind::Flag: return parseFlag(state, directive, flag);
     case ValueKind::Number:
         return parseNumber(value) ? true : state.failDirective("invalid number", directive);
     case ValueKind::Size:

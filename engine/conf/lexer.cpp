@@ -23,9 +23,7 @@ std::string unescapeWord(std::string_view text, std::size_t begin, std::size_t e
             switch (text[i + 1]) {
             case '"':
             case '\'':
-            case '\\':
-                ++i;
-                break;
+            case '\\': ++i; break;
             case 't':
                 word.push_back('\t');
                 i += 2;
@@ -38,8 +36,7 @@ std::string unescapeWord(std::string_view text, std::size_t begin, std::size_t e
                 word.push_back('\n');
                 i += 2;
                 continue;
-            default:
-                break;
+            default: break;
             }
         }
         word.push_back(text[i++]);
@@ -117,10 +114,8 @@ LuaMatch scanLua(std::string_view text, std::size_t pos, std::size_t last)
 {
     for (std::size_t i = pos; i < last; ++i) {
         switch (text[i]) {
-        case '{':
-            return {LuaToken::LeftCurly, i, i + 1};
-        case '}':
-            return {LuaToken::RightCurly, i, i + 1};
+        case '{': return {LuaToken::LeftCurly, i, i + 1};
+        case '}': return {LuaToken::RightCurly, i, i + 1};
         case '[':
             if (const std::size_t n = longBracketAt(text, i, last, '[')) {
                 return {LuaToken::LongString, i, i + n, n - 2};
@@ -153,8 +148,7 @@ LuaMatch scanLua(std::string_view text, std::size_t pos, std::size_t last)
                 return {LuaToken::SingleQuoted, i, end};
             }
             break;
-        default:
-            break;
+        default: break;
         }
     }
     return {};
@@ -259,9 +253,7 @@ Lexer::Result Lexer::next(std::vector<std::string>& words)
                     return fail("unexpected \"}\"", m_line);
                 }
                 return Result::BlockEnd;
-            case '#':
-                sharpComment = true;
-                continue;
+            case '#': sharpComment = true; continue;
             case '\\':
                 quoted = true;
                 lastSpace = false;
@@ -280,8 +272,7 @@ Lexer::Result Lexer::next(std::vector<std::string>& words)
                 variable = true;
                 lastSpace = false;
                 continue;
-            default:
-                lastSpace = false;
+            default: lastSpace = false;
             }
             continue;
         }

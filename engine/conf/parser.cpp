@@ -104,8 +104,7 @@ bool Parser::parseBlock(Lexer& lexer, const std::string& file, std::vector<Direc
     for (;;) {
         const Lexer::Result result = lexer.next(words);
         switch (result) {
-        case Lexer::Result::Error:
-            return failAt(lexer.errorMessage(), file, lexer.errorLine());
+        case Lexer::Result::Error: return failAt(lexer.errorMessage(), file, lexer.errorLine());
         case Lexer::Result::BlockEnd:
             if (kind == BlockKind::File) {
                 return failAt("unexpected \"}\"", file, lexer.line());
@@ -117,8 +116,7 @@ bool Parser::parseBlock(Lexer& lexer, const std::string& file, std::vector<Direc
             }
             return true;
         case Lexer::Result::Directive:
-        case Lexer::Result::BlockStart:
-            break;
+        case Lexer::Result::BlockStart: break;
         }
 
         const bool block = result == Lexer::Result::BlockStart;

@@ -17,21 +17,16 @@ std::optional<std::int64_t> parseScaled(std::string_view text, bool allowGiga)
     std::int64_t scale = 1;
     switch (text.back()) {
     case 'K':
-    case 'k':
-        scale = 1024;
-        break;
+    case 'k': scale = 1024; break;
     case 'M':
-    case 'm':
-        scale = 1024LL * 1024;
-        break;
+    case 'm': scale = 1024LL * 1024; break;
     case 'G':
     case 'g':
         if (allowGiga) {
             scale = 1024LL * 1024 * 1024;
         }
         break;
-    default:
-        break;
+    default: break;
     }
     if (scale != 1) {
         text.remove_suffix(1);
@@ -165,8 +160,7 @@ std::optional<std::int64_t> parseTime(std::string_view text, bool seconds)
             next = Last;
             scale = 1;
             break;
-        default:
-            return std::nullopt;
+        default: return std::nullopt;
         }
         step = next;
         if (step != Msec && !seconds) {

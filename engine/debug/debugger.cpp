@@ -20,7 +20,9 @@ std::string phaseOf(unsigned context)
 
 bool fileChangedSince(const std::string& path, std::int64_t loadedMtimeNs)
 {
-    struct stat info{};
+    struct stat info
+    {
+    };
     if (path.empty() || ::stat(path.c_str(), &info) != 0) {
         return !path.empty(); // removed since it was loaded
     }
@@ -129,22 +131,17 @@ void Debugger::onEvent(const trace::Event& event)
     switch (event.kind) {
     case trace::EventKind::CoroutineCreate: {
         const auto type = static_cast<trace::CoroutineType>(event.value);
-        hit = (m_break.newRequest && (type == trace::CoroutineType::Entry ||
-                                      type == trace::CoroutineType::Timer)) ||
+        hit = (m_break.newRequest &&
+               (type == trace::CoroutineType::Entry || type == trace::CoroutineType::Timer)) ||
               (m_break.spawnKill && type == trace::CoroutineType::UserThread);
         break;
     }
-    case trace::EventKind::CoroutineKill:
-        hit = m_break.spawnKill;
-        break;
+    case trace::EventKind::CoroutineKill: hit = m_break.spawnKill; break;
     case trace::EventKind::CoroutineYield:
         hit = (m_break.yieldReasons >> static_cast<unsigned>(event.reason)) & 1u;
         break;
-    case trace::EventKind::CoroutineFinish:
-        hit = m_break.error && event.value == 0;
-        break;
-    default:
-        break;
+    case trace::EventKind::CoroutineFinish: hit = m_break.error && event.value == 0; break;
+    default: break;
     }
     if (hit) {
         pauseNow();
@@ -198,8 +195,8 @@ Snapshot Debugger::snapshot() const
             entry.sourcePath = row.sourcePath;
             entry.bytes = row.bytes;
             entry.loadTimeNs = row.loadTimeNs;
-            entry.changedOnDisk = !row.sourcePath.empty() &&
-                                  fileChangedSince(row.sourcePath, row.fileMtimeNs);
+            entry.changedOnDisk =
+                !row.sourcePath.empty() && fileChangedSince(row.sourcePath, row.fileMtimeNs);
             info.cache.push_back(std::move(entry));
         }
         info.packageLoaded = packageLoaded(vm->state());

@@ -84,8 +84,8 @@ std::string toJson(const RequestInfo& r)
 
 std::string toJson(const VmInfo& vm)
 {
-    std::string out = "{\"id\":" + std::to_string(vm.id) + ",\"main\":" +
-                      (vm.main ? "true" : "false") +
+    std::string out = "{\"id\":" + std::to_string(vm.id) +
+                      ",\"main\":" + (vm.main ? "true" : "false") +
                       ",\"memory\":" + std::to_string(vm.memoryBytes) + ",\"cache\":[";
     for (std::size_t i = 0; i < vm.cache.size(); ++i) {
         const CacheEntry& e = vm.cache[i];
@@ -106,14 +106,15 @@ std::string toJson(const VmInfo& vm)
 
 std::string toJson(const Snapshot& s)
 {
-    std::string out = std::string("{\"paused\":") + (s.paused ? "true" : "false") +
-                      ",\"requests\":[";
+    std::string out =
+        std::string("{\"paused\":") + (s.paused ? "true" : "false") + ",\"requests\":[";
     for (std::size_t i = 0; i < s.requests.size(); ++i) {
         out += (i ? "," : "") + toJson(s.requests[i]);
     }
     out += "],\"ready\":[";
     for (std::size_t i = 0; i < s.ready.size(); ++i) {
-        out += (i ? "," : "") + std::string("{\"request\":") + std::to_string(s.ready[i].requestId) +
+        out += (i ? "," : "") + std::string("{\"request\":") +
+               std::to_string(s.ready[i].requestId) +
                ",\"co\":" + std::to_string(s.ready[i].coroutineId) + "}";
     }
     out += "],\"vms\":[";

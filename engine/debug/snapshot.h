@@ -31,7 +31,7 @@ struct RequestInfo
     std::string uri;
     std::string phase; // "rewrite", "access", "content"
     std::uint32_t vmId = 0;
-    bool sharedVm = true; // the main VM (lua_code_cache on)
+    bool sharedVm = true;                  // the main VM (lua_code_cache on)
     std::vector<CoroutineInfo> coroutines; // creation order
     std::vector<std::uint32_t> posted;     // queue order
 };

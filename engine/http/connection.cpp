@@ -255,8 +255,8 @@ void Connection::parse()
             return;
         }
         if (const int status = m_headerBuffers.place(lineBytes, false)) {
-            failHeader(status, "client sent too long header line: \"" + currentLineHead() +
-                                   "...\"");
+            failHeader(status,
+                       "client sent too long header line: \"" + currentLineHead() + "...\"");
             return;
         }
         m_inPos += lineBytes;
@@ -296,8 +296,8 @@ void Connection::startHttp09()
     m_deadline = {};
     ++m_requests;
     RequestTarget target;
-    const bool valid = splitRequestTarget(r.requestUri, target) &&
-                       normalizeUriPath(target.path, r.uri);
+    const bool valid =
+        splitRequestTarget(r.requestUri, target) && normalizeUriPath(target.path, r.uri);
     r.args = std::move(target.args);
     if (m_configure) {
         m_configure(*request);
@@ -330,8 +330,8 @@ std::string Connection::headContext() const
         }
     } else if (m_inPos < m_in.size()) {
         std::string_view line(m_in.data() + m_inPos, m_in.size() - m_inPos);
-        line = line.substr(0, std::min({line.find('\r'), line.find('\n'),
-                                        m_limits.largeHeaderBufferSize}));
+        line = line.substr(
+            0, std::min({line.find('\r'), line.find('\n'), m_limits.largeHeaderBufferSize}));
         text += ", request: \"" + std::string(line) + "\"";
     }
     return text;
@@ -341,8 +341,8 @@ std::string Connection::headContext() const
 std::string Connection::currentLineHead() const
 {
     std::string_view rest(m_in.data() + m_inPos, m_in.size() - m_inPos);
-    return std::string(rest.substr(0, std::min({rest.find('\r'), rest.find('\n'),
-                                                m_limits.largeHeaderBufferSize})));
+    return std::string(rest.substr(
+        0, std::min({rest.find('\r'), rest.find('\n'), m_limits.largeHeaderBufferSize})));
 }
 
 void Connection::failHeader(int status, std::string_view logMessage)
@@ -356,8 +356,8 @@ void Connection::failHeader(int status, std::string_view logMessage)
     request->request.serverAddr = m_localAddr;
     request->request.serverPort = m_localPort;
     // nginx answers a broken head as HTTP/1.0 unless the request line said 1.1.
-    const bool http11 = m_haveRequestLine && m_requestLine.httpMajor == 1 &&
-                        m_requestLine.httpMinor >= 1;
+    const bool http11 =
+        m_haveRequestLine && m_requestLine.httpMajor == 1 && m_requestLine.httpMinor >= 1;
     request->request.httpMajor = 1;
     request->request.httpMinor = http11 ? 1 : 0;
     if (m_configure) {
@@ -412,8 +412,8 @@ void Connection::startRequest()
     bool valid = splitRequestTarget(r.requestUri, target) && normalizeUriPath(target.path, r.uri);
     if (!target.host.empty()) {
         // absolute-form: $request_uri is the path part
-        r.requestUri = target.path + (r.requestUri.find('?') != std::string::npos ? "?" : "") +
-                       target.args;
+        r.requestUri =
+            target.path + (r.requestUri.find('?') != std::string::npos ? "?" : "") + target.args;
     }
     r.args = std::move(target.args);
     const std::string* hostHeader = nullptr;
@@ -441,16 +441,18 @@ void Connection::startRequest()
     }
     if (!invalidText.empty()) {
         m_log.write(trace::LogLevel::Info, m_serial,
-                    invalidText + " while reading client request headers, client: " +
-                        m_remoteAddr + ", server: , request: \"" + r.requestLine + "\"");
+                    invalidText + " while reading client request headers, client: " + m_remoteAddr +
+                        ", server: , request: \"" + r.requestLine + "\"");
         request->m_keepAlive = false;
         request->finalize(400);
         return;
     }
     if (r.method == "TRACE" || r.method == "CONNECT") {
         m_log.write(trace::LogLevel::Info, m_serial,
-                    "client sent " + r.method + " method while reading client request headers, "
-                    "client: " + m_remoteAddr + ", server: , request: \"" + r.requestLine + "\"");
+                    "client sent " + r.method +
+                        " method while reading client request headers, "
+                        "client: " +
+                        m_remoteAddr + ", server: , request: \"" + r.requestLine + "\"");
         request->finalize(405);
         return;
     }
@@ -465,8 +467,8 @@ void Connection::onBodyData(const char* data, std::size_t size)
         if (request.clientMaxBodySize != 0 && request.m_bodyReceived > request.clientMaxBodySize) {
             m_log.write(trace::LogLevel::Error, m_serial,
                         "client intended to send too large chunked body: " +
-                            std::to_string(request.m_bodyReceived) + " bytes, client: " +
-                            m_remoteAddr + ", server: , request: \"" +
+                            std::to_string(request.m_bodyReceived) +
+                            " bytes, client: " + m_remoteAddr + ", server: , request: \"" +
                             request.request.requestLine + "\"");
             request.m_bodyState = HttpRequest::BodyState::Discarding;
             m_bodyError = 413;
@@ -481,9 +483,8 @@ void Connection::feedBody()
     HttpRequest& request = *m_current;
     Parser& p = *m_parser;
     while (!p.messageComplete && m_inPos < m_in.size()) {
-        const std::size_t parsed = http_parser_execute(&p.parser, &p.settings,
-                                                       m_in.data() + m_inPos,
-                                                       m_in.size() - m_inPos);
+        const std::size_t parsed = http_parser_execute(
+            &p.parser, &p.settings, m_in.data() + m_inPos, m_in.size() - m_inPos);
         m_inPos += parsed;
         const auto err = HTTP_PARSER_ERRNO(&p.parser);
         if (err != HPE_OK && err != HPE_PAUSED) {
@@ -557,9 +558,9 @@ void Connection::sendSpecialResponse(HttpRequest& request, int status)
         headers.contentType.clear();
         options.defaultType.clear();
     }
-    request.m_keepAlive = request.m_writer->sendHeader(
-        request.request, headers, options,
-        request.m_keepAlive && request.keepaliveTimeout.count() > 0);
+    request.m_keepAlive =
+        request.m_writer->sendHeader(request.request, headers, options,
+                                     request.m_keepAlive && request.keepaliveTimeout.count() > 0);
     request.m_writer->sendBody(page, true, true);
 }
 
@@ -604,8 +605,8 @@ void Connection::requestDone(HttpRequest& request)
     }
     auto keep = std::move(m_current);
     keep->m_connection = nullptr;
-    const bool keepAlive = keep->m_keepAlive && !m_peerClosed && !m_bodyBroken &&
-                           keep->keepaliveTimeout.count() > 0;
+    const bool keepAlive =
+        keep->m_keepAlive && !m_peerClosed && !m_bodyBroken && keep->keepaliveTimeout.count() > 0;
     const auto keepaliveTimeout = keep->keepaliveTimeout;
     if (!keepAlive) {
         m_state = State::Closing;

@@ -85,8 +85,7 @@ public:
 
 private:
     // Runs a connection call and then does whatever it asked for (write, timer, close).
-    template <typename F>
-    void call(F&& f)
+    template <typename F> void call(F&& f)
     {
         m_inCallback = true;
         f();
@@ -218,18 +217,18 @@ private:
 
     void linger()
     {
-        m_socket.async_read_some(asio::buffer(m_buffer),
-                                 [self = shared_from_this()](const std::error_code& error,
-                                                             std::size_t) {
-                                     if (self->m_dead) {
-                                         return;
-                                     }
-                                     if (error) {
-                                         self->fail();
-                                         return;
-                                     }
-                                     self->linger();
-                                 });
+        m_socket.async_read_some(
+            asio::buffer(m_buffer),
+            [self = shared_from_this()](const std::error_code& error, std::size_t) {
+                if (self->m_dead) {
+                    return;
+                }
+                if (error) {
+                    self->fail();
+                    return;
+                }
+                self->linger();
+            });
     }
 
     void fail()
@@ -300,33 +299,33 @@ bool Listener::listen(const std::string& address, std::uint16_t port, std::strin
 
 void Listener::accept()
 {
-    m_acceptor->acceptor.async_accept([this](const std::error_code& error,
-                                             asio::ip::tcp::socket socket) {
-        if (m_stopped) {
-            return;
-        }
-        if (error) {
-            if (error == asio::error::operation_aborted) {
+    m_acceptor->acceptor.async_accept(
+        [this](const std::error_code& error, asio::ip::tcp::socket socket) {
+            if (m_stopped) {
                 return;
             }
-            // Out of descriptors and the like: say so, and try again shortly.
-            m_log.write(trace::LogLevel::Alert, 0,
-                        "accept() failed (" + std::to_string(error.value()) + ": " +
-                            error.message() + ")");
-            m_acceptor->retryTimer.expires_after(std::chrono::milliseconds(100));
-            m_acceptor->retryTimer.async_wait([this](const std::error_code& e) {
-                if (!e && !m_stopped) {
-                    accept();
+            if (error) {
+                if (error == asio::error::operation_aborted) {
+                    return;
                 }
-            });
-            return;
-        }
-        auto session = std::make_shared<Session>(*this, std::move(socket));
-        // Owned here until it closes; its pending handlers hold it alive a little longer.
-        m_sessionRefs.emplace(session.get(), session);
-        session->start();
-        accept();
-    });
+                // Out of descriptors and the like: say so, and try again shortly.
+                m_log.write(trace::LogLevel::Alert, 0,
+                            "accept() failed (" + std::to_string(error.value()) + ": " +
+                                error.message() + ")");
+                m_acceptor->retryTimer.expires_after(std::chrono::milliseconds(100));
+                m_acceptor->retryTimer.async_wait([this](const std::error_code& e) {
+                    if (!e && !m_stopped) {
+                        accept();
+                    }
+                });
+                return;
+            }
+            auto session = std::make_shared<Session>(*this, std::move(socket));
+            // Owned here until it closes; its pending handlers hold it alive a little longer.
+            m_sessionRefs.emplace(session.get(), session);
+            session->start();
+            accept();
+        });
 }
 
 void Listener::sessionClosed(Session* session)

@@ -79,8 +79,7 @@ PhaseRunner::PhaseRunner(const conf::Config& config, trace::ErrorLog& log)
 {
 }
 
-const conf::ServerConfig* PhaseRunner::selectServer(const std::string& address,
-                                                    std::uint16_t port,
+const conf::ServerConfig* PhaseRunner::selectServer(const std::string& address, std::uint16_t port,
                                                     const std::string& host) const
 {
     return m_config.http ? conf::findServer(*m_config.http, address, port, host) : nullptr;
@@ -105,9 +104,9 @@ void PhaseRunner::configureForServer(HttpRequest& request) const
             for (const auto& group : regex->namedGroups()) {
                 const auto begin = ovector[2 * static_cast<std::size_t>(group.number)];
                 const auto end = ovector[2 * static_cast<std::size_t>(group.number) + 1];
-                r.namedCaptures.emplace_back(
-                    group.name, begin == conf::Regex::npos ? std::string()
-                                                           : r.host.substr(begin, end - begin));
+                r.namedCaptures.emplace_back(group.name, begin == conf::Regex::npos
+                                                             ? std::string()
+                                                             : r.host.substr(begin, end - begin));
             }
             break;
         }
@@ -157,15 +156,10 @@ void PhaseRunner::resume(const std::shared_ptr<HttpRequest>& request, Phase phas
                          PhaseOutcome outcome)
 {
     switch (outcome.kind) {
-    case PhaseOutcome::Kind::Again:
-        return;
-    case PhaseOutcome::Kind::InternalRedirect:
-        return;
-    case PhaseOutcome::Kind::Finalize:
-        request->finalize(outcome.rc);
-        return;
-    case PhaseOutcome::Kind::Continue:
-        break;
+    case PhaseOutcome::Kind::Again: return;
+    case PhaseOutcome::Kind::InternalRedirect: return;
+    case PhaseOutcome::Kind::Finalize: request->finalize(outcome.rc); return;
+    case PhaseOutcome::Kind::Continue: break;
     }
     if (request->finalized()) {
         return;
@@ -282,8 +276,7 @@ void PhaseRunner::run(const std::shared_ptr<HttpRequest>& request, Phase phase)
                 return;
             }
             break;
-        case Phase::Done:
-            break;
+        case Phase::Done: break;
         }
         phase = static_cast<Phase>(static_cast<int>(phase) + 1);
     }
@@ -299,7 +292,9 @@ void PhaseRunner::staticContent(const std::shared_ptr<HttpRequest>& request)
         return;
     }
     std::string path = m_config.prefix + "html" + r.uri;
-    struct stat info{};
+    struct stat info
+    {
+    };
     if (r.uri.back() == '/') {
         const std::string directory = path;
         path += "index.html";

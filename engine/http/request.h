@@ -36,7 +36,7 @@ struct Request
     std::string uri;         // decoded, normalised path ($uri)
     std::string args;        // raw query string ($args)
     std::vector<HeaderField> headers;
-    std::string host;        // $host: Host header without port, lowercased
+    std::string host; // $host: Host header without port, lowercased
     std::int64_t contentLength = -1;
     bool chunked = false;
     bool keepAlive = false;

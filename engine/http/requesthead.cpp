@@ -10,9 +10,9 @@ namespace {
 
 bool knownToHttpParser(std::string_view method)
 {
-#define RESTYSCOPE_HTTP_METHOD(num, name, string)                                              \
-    if (method == #string) {                                                                   \
-        return true;                                                                           \
+#define RESTYSCOPE_HTTP_METHOD(num, name, string)                                                  \
+    if (method == #string) {                                                                       \
+        return true;                                                                               \
     }
     HTTP_METHOD_MAP(RESTYSCOPE_HTTP_METHOD)
 #undef RESTYSCOPE_HTTP_METHOD
@@ -62,7 +62,8 @@ LineVerdict checkRequestLine(std::string_view line, RequestLine& out)
         ++pos;
     }
     out.target.assign(line.substr(targetStart, pos - targetStart));
-    if (out.target.empty() || (out.target.front() != '/' && out.target.find("://") == std::string::npos)) {
+    if (out.target.empty() ||
+        (out.target.front() != '/' && out.target.find("://") == std::string::npos)) {
         return LineVerdict::fail(400, invalid);
     }
     while (pos < line.size() && line[pos] == ' ') {
@@ -114,8 +115,8 @@ LineVerdict checkRequestLine(std::string_view line, RequestLine& out)
     }
     if (out.method == "TRACE" || out.method == "CONNECT") {
         // Checked after the head in nginx; the status is the same.
-        out.fedLine = "GET " + out.target + " HTTP/" + std::to_string(major) + "." +
-                      std::to_string(minor);
+        out.fedLine =
+            "GET " + out.target + " HTTP/" + std::to_string(major) + "." + std::to_string(minor);
         return LineVerdict::feed();
     }
     // http-parser knows a fixed set of methods; nginx takes any [A-Z_]+ one.

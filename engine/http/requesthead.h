@@ -15,11 +15,11 @@ namespace restyscope::engine::http {
 
 struct RequestLine
 {
-    std::string method;    // as sent ("FOO")
-    std::string target;    // as sent
-    int httpMajor = 0;     // 0.9 when there is no version
+    std::string method; // as sent ("FOO")
+    std::string target; // as sent
+    int httpMajor = 0;  // 0.9 when there is no version
     int httpMinor = 9;
-    std::string fedLine;   // what http-parser gets (a method it knows, same target/version)
+    std::string fedLine; // what http-parser gets (a method it knows, same target/version)
 };
 
 // Outcome of one line: feed (fedLine), skip it (ignored header, empty line before the

@@ -103,9 +103,9 @@ void ResponseWriter::writeHeaderBlock(const Request& request, const ResponseHead
     if (!listed("Date")) {
         out.append("Date: ").append(httpDate()).append("\r\n");
     }
-    const std::string& contentType =
-        headers.contentType.empty() && !headers.contentTypeSet ? options.defaultType
-                                                               : headers.contentType;
+    const std::string& contentType = headers.contentType.empty() && !headers.contentTypeSet
+                                         ? options.defaultType
+                                         : headers.contentType;
     if (!statusHasNoBody(headers.status) && !contentType.empty()) {
         out.append("Content-Type: ").append(contentType).append("\r\n");
     }

@@ -24,10 +24,10 @@ struct ResponseHeaders
 
 struct ResponseOptions
 {
-    std::string serverToken;          // "restyscope/0.1.0" or "restyscope" (server_tokens off)
+    std::string serverToken; // "restyscope/0.1.0" or "restyscope" (server_tokens off)
     std::string defaultType = "text/plain";
     std::size_t postponeOutput = 1460;
-    bool bufferWholeBody = false;     // lua_http10_buffering for an HTTP/1.0 client
+    bool bufferWholeBody = false; // lua_http10_buffering for an HTTP/1.0 client
 };
 
 class ResponseWriter

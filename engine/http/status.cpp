@@ -77,7 +77,8 @@ std::pair<std::string_view, std::string_view> pageTitleAndNote(int status)
     case 416: return {"416 Requested Range Not Satisfiable", {}};
     case 421: return {"421 Misdirected Request", {}};
     case 429: return {"429 Too Many Requests", {}};
-    case 494: return {"400 Request Header Or Cookie Too Large", "Request Header Or Cookie Too Large"};
+    case 494:
+        return {"400 Request Header Or Cookie Too Large", "Request Header Or Cookie Too Large"};
     case 495: return {"400 The SSL certificate error", "The SSL certificate error"};
     case 496:
         return {"400 No required SSL certificate was sent", "No required SSL certificate was sent"};
@@ -138,10 +139,8 @@ bool specialResponseClosesConnection(int status)
     case 496:
     case 497:
     case 500:
-    case 501:
-        return true;
-    default:
-        return false;
+    case 501: return true;
+    default: return false;
     }
 }
 

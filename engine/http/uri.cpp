@@ -39,9 +39,9 @@ bool splitRequestTarget(std::string_view target, RequestTarget& out)
         }
         const auto hostStart = scheme + 3;
         auto pathStart = target.find_first_of("/?", hostStart);
-        std::string_view host = target.substr(hostStart, pathStart == std::string_view::npos
-                                                             ? std::string_view::npos
-                                                             : pathStart - hostStart);
+        std::string_view host =
+            target.substr(hostStart, pathStart == std::string_view::npos ? std::string_view::npos
+                                                                         : pathStart - hostStart);
         out.host.assign(host);
         if (pathStart == std::string_view::npos) {
             out.path = "/";

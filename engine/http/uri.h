@@ -10,9 +10,9 @@ namespace restyscope::engine::http {
 
 struct RequestTarget
 {
-    std::string path;  // raw path part (may be an absolute-form URL's path)
-    std::string args;  // after the first '?', raw
-    std::string host;  // from an absolute-form target, else empty
+    std::string path; // raw path part (may be an absolute-form URL's path)
+    std::string args; // after the first '?', raw
+    std::string host; // from an absolute-form target, else empty
 };
 
 // Splits "GET http://h/p?a" style or origin-form targets. False on a malformed target.

@@ -54,9 +54,8 @@ std::optional<std::string> headerVariable(const Request& r, std::string_view nam
 
 std::optional<std::string> variableValue(const Request& r, std::string_view name)
 {
-    if (!name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
-            return c >= '0' && c <= '9';
-        })) {
+    if (!name.empty() &&
+        std::all_of(name.begin(), name.end(), [](char c) { return c >= '0' && c <= '9'; })) {
         const auto index = static_cast<std::size_t>(std::stoul(std::string(name)));
         if (index < r.captures.size()) {
             return r.captures[index];

@@ -147,16 +147,12 @@ FactoryResult loadText(lua_State* L, std::string_view lead, std::string_view cod
 int httpStatusFor(LoadStatus status)
 {
     switch (status) {
-    case LoadStatus::Ok:
-        return 0;
-    case LoadStatus::NotFound:
-        return 404;
-    case LoadStatus::FileError:
-        return 503;
+    case LoadStatus::Ok: return 0;
+    case LoadStatus::NotFound: return 404;
+    case LoadStatus::FileError: return 503;
     case LoadStatus::SyntaxError:
     case LoadStatus::MemoryError:
-    case LoadStatus::Error:
-        return 500;
+    case LoadStatus::Error: return 500;
     }
     return 500;
 }

@@ -150,15 +150,12 @@ CodeResult CodeCache::loadInline(const std::string& key, int& ref, std::string_v
     std::string error;
 
     switch (lookup(key, ref, ctx, error)) {
-    case Lookup::Hit:
-        result.hit = true;
-        return result;
+    case Lookup::Hit: result.hit = true; return result;
     case Lookup::Error:
         result.status = LoadStatus::Error;
         result.error = error;
         return result;
-    case Lookup::Miss:
-        break;
+    case Lookup::Miss: break;
     }
 
     const std::int64_t start = trace::Tracer::nowNs();
@@ -200,15 +197,12 @@ CodeResult CodeCache::loadFile(const std::string& absolutePath, const std::strin
     CodeResult result;
     std::string error;
     switch (lookup(key, ref, ctx, error)) {
-    case Lookup::Hit:
-        result.hit = true;
-        return result;
+    case Lookup::Hit: result.hit = true; return result;
     case Lookup::Error:
         result.status = LoadStatus::Error;
         result.error = error;
         return result;
-    case Lookup::Miss:
-        break;
+    case Lookup::Miss: break;
     }
 
     const std::int64_t start = trace::Tracer::nowNs();
@@ -235,10 +229,12 @@ CodeResult CodeCache::loadFile(const std::string& absolutePath, const std::strin
     meta.bytecode = loaded.bytecode;
     meta.loadTimeNs = elapsed;
     // Kept so a view can tell the file changed on disk since (the cache keeps old code).
-    struct stat info{};
+    struct stat info
+    {
+    };
     if (::stat(absolutePath.c_str(), &info) == 0) {
-        meta.fileMtimeNs = static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1000000000 +
-                           info.st_mtim.tv_nsec;
+        meta.fileMtimeNs =
+            static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1000000000 + info.st_mtim.tv_nsec;
     }
     m_meta.insert_or_assign(key, std::move(meta));
 

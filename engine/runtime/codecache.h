@@ -68,7 +68,7 @@ struct CacheEntryInfo
     std::string chunkName;  // "=content_by_lua(nginx.conf:3)", "@/srv/lua/a.lua"
     std::string sourcePath; // files only
     std::size_t bytes = 0;
-    std::int64_t loadTimeNs = 0; // read + compile + factory build
+    std::int64_t loadTimeNs = 0;  // read + compile + factory build
     std::int64_t fileMtimeNs = 0; // the file's modification time when it was loaded (files)
     bool bytecode = false;
     bool known = false; // false: in the table but not stored through this CodeCache

@@ -14,12 +14,9 @@ char socketPoolsKey;
 void* keyOf(RegistryTable which)
 {
     switch (which) {
-    case RegistryTable::CodeCache:
-        return &codeCacheKey;
-    case RegistryTable::CoroutineAnchors:
-        return &coroutineAnchorsKey;
-    case RegistryTable::SocketPools:
-        return &socketPoolsKey;
+    case RegistryTable::CodeCache: return &codeCacheKey;
+    case RegistryTable::CoroutineAnchors: return &coroutineAnchorsKey;
+    case RegistryTable::SocketPools: return &socketPoolsKey;
     }
     return &codeCacheKey;
 }

@@ -27,14 +27,14 @@ struct CoCtx
     trace::CoroutineType type = trace::CoroutineType::Entry;
     CoStatus status = CoStatus::Suspended;
     CoCtx* parent = nullptr;
-    bool started = false;         // resumed at least once (its function is gone from the stack)
-    bool isWrap = false;          // coroutine.wrap: errors propagate to the parent
-    bool waitedByParent = false;  // the parent sits in ngx.thread.wait on it (never cleared
-                                  // on the losers: semantics.md 2.5.3)
-    bool propagateError = false;  // a wrap child failed: fail as if this one raised it
-    bool posted = false;          // in the request's posted-thread queue
+    bool started = false;        // resumed at least once (its function is gone from the stack)
+    bool isWrap = false;         // coroutine.wrap: errors propagate to the parent
+    bool waitedByParent = false; // the parent sits in ngx.thread.wait on it (never cleared
+                                 // on the losers: semantics.md 2.5.3)
+    bool propagateError = false; // a wrap child failed: fail as if this one raised it
+    bool posted = false;         // in the request's posted-thread queue
     trace::YieldReason reason = trace::YieldReason::None;
-    std::string waitingOn;        // "sleep 100 ms", "thread 4": shown while parked
+    std::string waitingOn; // "sleep 100 ms", "thread 4": shown while parked
     std::uint64_t resumes = 0;
     // Cancels the pending operation (timer, socket wait) when the thread is killed or the
     // request ends; cleared when the operation completes.

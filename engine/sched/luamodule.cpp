@@ -47,9 +47,9 @@ runtime::InitChunk initChunkFor(const conf::LuaHandler& handler, const conf::Con
     } else {
         chunk.form = runtime::InitChunk::Form::Inline;
         chunk.source = handler.code;
-        chunk.chunkName = runtime::inlineChunkName("init_by_lua", handler.where.file,
-                                                   runtime::confPrefixOf(config.confFile),
-                                                   handler.where.line);
+        chunk.chunkName =
+            runtime::inlineChunkName("init_by_lua", handler.where.file,
+                                     runtime::confPrefixOf(config.confFile), handler.where.line);
     }
     return chunk;
 }
@@ -68,10 +68,9 @@ LuaModule::LuaModule(const conf::Config& config, Scheduler& scheduler, http::Pha
     : m_config(config), m_scheduler(scheduler), m_phases(phases),
       m_installApi(std::move(installApi))
 {
-    m_scheduler.setResultHandler(
-        [this](const std::shared_ptr<RequestCtx>& ctx, RunResult result) {
-            asyncResult(ctx, result);
-        });
+    m_scheduler.setResultHandler([this](const std::shared_ptr<RequestCtx>& ctx, RunResult result) {
+        asyncResult(ctx, result);
+    });
 }
 
 LuaModule::~LuaModule() = default;
@@ -177,10 +176,8 @@ const conf::LuaHandler* LuaModule::handlerFor(const http::HttpRequest& request,
         return location->local.rewriteByLua ? &*location->local.rewriteByLua : nullptr;
     case http::Phase::Access:
         return location->local.accessByLua ? &*location->local.accessByLua : nullptr;
-    case http::Phase::Content:
-        return location->contentByLua ? &*location->contentByLua : nullptr;
-    default:
-        return nullptr;
+    case http::Phase::Content: return location->contentByLua ? &*location->contentByLua : nullptr;
+    default: return nullptr;
     }
 }
 
@@ -200,10 +197,9 @@ LuaModule::DirectiveState& LuaModule::directive(const conf::LuaHandler& handler)
             }
         } else {
             slot->cacheKey = runtime::inlineCacheKey(handler.tag, handler.code);
-            slot->chunkName =
-                runtime::inlineChunkName(handler.tag, handler.where.file,
-                                         runtime::confPrefixOf(m_config.confFile),
-                                         handler.where.line);
+            slot->chunkName = runtime::inlineChunkName(handler.tag, handler.where.file,
+                                                       runtime::confPrefixOf(m_config.confFile),
+                                                       handler.where.line);
         }
     }
     return *slot;
@@ -229,8 +225,8 @@ std::shared_ptr<runtime::Vm> LuaModule::newRequestVm(std::string& error)
     return vm;
 }
 
-std::shared_ptr<RequestCtx>
-LuaModule::requestCtx(const std::shared_ptr<http::HttpRequest>& request, std::string& error)
+std::shared_ptr<RequestCtx> LuaModule::requestCtx(const std::shared_ptr<http::HttpRequest>& request,
+                                                  std::string& error)
 {
     if (request->luaCtx) {
         return std::static_pointer_cast<RequestCtx>(request->luaCtx);
@@ -278,16 +274,14 @@ bool LuaModule::loadHandler(RequestCtx& ctx, const conf::LuaHandler& handler, in
     load.connection = ctx.http->request.connection;
     runtime::CodeResult result;
     if (handler.form == conf::LuaHandler::Form::File) {
-        const std::string path = handler.path.evaluate([&ctx](std::string_view name) {
-            return http::variableValue(ctx.http->request, name);
-        });
+        const std::string path = handler.path.evaluate(
+            [&ctx](std::string_view name) { return http::variableValue(ctx.http->request, name); });
         const std::string absolute = runtime::rebasePath(m_config.prefix, path);
-        result = vm.codeCache().loadFile(absolute, state.cacheKey.empty() ? nullptr
-                                                                          : &state.cacheKey,
-                                         ref, load);
+        result = vm.codeCache().loadFile(
+            absolute, state.cacheKey.empty() ? nullptr : &state.cacheKey, ref, load);
     } else {
-        result = vm.codeCache().loadInline(state.cacheKey, ref, handler.code, state.chunkName,
-                                           load);
+        result =
+            vm.codeCache().loadInline(state.cacheKey, ref, handler.code, state.chunkName, load);
     }
     if (!result.ok()) {
         m_scheduler.log().write(trace::LogLevel::Error, ctx.http->request.connection,
@@ -333,15 +327,13 @@ http::PhaseOutcome LuaModule::outcome(const std::shared_ptr<RequestCtx>& ctx, ht
     http::HttpRequest& request = *ctx->http;
     switch (result.status) {
     case RunStatus::Again:
-    case RunStatus::Held:
-        return http::PhaseOutcome::again();
+    case RunStatus::Held: return http::PhaseOutcome::again();
     case RunStatus::Done:
         if (phase == http::Phase::Content) {
             return http::PhaseOutcome::finalize(http::kNgxOk);
         }
         return http::PhaseOutcome::next();
-    case RunStatus::Error:
-        return http::PhaseOutcome::finalize(result.rc);
+    case RunStatus::Error: return http::PhaseOutcome::finalize(result.rc);
     case RunStatus::Exec: {
         std::string uri = std::move(ctx->execUri);
         std::string args = std::move(ctx->execArgs);
@@ -355,8 +347,7 @@ http::PhaseOutcome LuaModule::outcome(const std::shared_ptr<RequestCtx>& ctx, ht
         m_phases.internalRedirect(http, std::move(uri), std::move(args));
         return http::PhaseOutcome::redirected();
     }
-    case RunStatus::Exit:
-        break;
+    case RunStatus::Exit: break;
     }
     const int code = result.rc;
     if (code == http::kNgxOk) {

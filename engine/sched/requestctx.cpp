@@ -63,9 +63,9 @@ CoCtx* RequestCtx::newCoroutine(trace::CoroutineType type, CoCtx* parent)
     coroutines.push_back(std::move(co));
     RESTYSCOPE_PROBE(scheduler.tracer(), CoroutineCreate,
                      .request(requestId)
-                     .vm(vm->id())
-                     .coroutine(raw->id, parent ? parent->id : 0)
-                     .value(static_cast<std::int64_t>(type)));
+                         .vm(vm->id())
+                         .coroutine(raw->id, parent ? parent->id : 0)
+                         .value(static_cast<std::int64_t>(type)));
     return raw;
 }
 
@@ -121,9 +121,9 @@ void RequestCtx::post(CoCtx* co)
     posted.push_back(co);
     RESTYSCOPE_PROBE(scheduler.tracer(), ThreadPost,
                      .request(requestId)
-                     .vm(vm->id())
-                     .coroutine(co->id, co->parent ? co->parent->id : 0)
-                     .value(static_cast<std::int64_t>(posted.size())));
+                         .vm(vm->id())
+                         .coroutine(co->id, co->parent ? co->parent->id : 0)
+                         .value(static_cast<std::int64_t>(posted.size())));
 }
 
 void RequestCtx::pushThread(lua_State* L, const CoCtx& co) const

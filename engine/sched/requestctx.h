@@ -60,8 +60,8 @@ public:
     bool execPending = false; // ngx.exec
     std::string execUri;
     std::string execArgs;
-    bool eofSent = false; // ngx.eof
-    bool aborted = false; // the request went away: coroutines are being torn down
+    bool eofSent = false;        // ngx.eof
+    bool aborted = false;        // the request went away: coroutines are being torn down
     bool http10Buffering = true; // lua_http10_buffering of the location
 
     int ngxCtxRef = -2; // ngx.ctx table in the VM registry (LUA_NOREF until first use)

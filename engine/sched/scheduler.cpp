@@ -218,8 +218,8 @@ RunResult Scheduler::entryError(RequestCtx& ctx, CoCtx& co, const std::string& k
 {
     const std::string message = errorText(co.co);
     m_log.write(trace::LogLevel::Error, ctx.http ? ctx.http->request.connection : 0,
-                "lua entry thread aborted: " + kind + ": " + message + "\n" +
-                    traceback(ctx, co) + logContext(ctx));
+                "lua entry thread aborted: " + kind + ": " + message + "\n" + traceback(ctx, co) +
+                    logContext(ctx));
     ctx.killAll();
     const bool headerSent = ctx.http && ctx.http->headerSent();
     return {RunStatus::Error, headerSent ? http::kNgxError : 500};

@@ -10,8 +10,8 @@ namespace restyscope::engine::trace {
 
 namespace {
 
-constexpr std::array<std::string_view, 8> levelNames = {"debug", "info",  "notice", "warn",
-                                                        "error", "crit",  "alert",  "emerg"};
+constexpr std::array<std::string_view, 8> levelNames = {"debug", "info", "notice", "warn",
+                                                        "error", "crit", "alert",  "emerg"};
 
 } // namespace
 

@@ -40,8 +40,8 @@ bool EngineFixture::start(const std::string& httpBlock,
     for (auto pos = block.find("%PORT%"); pos != std::string::npos; pos = block.find("%PORT%")) {
         block.replace(pos, 6, std::to_string(m_port));
     }
-    writeFile("conf/nginx.conf", "error_log logs/error.log info;\nevents {}\nhttp {\n" + block +
-                                     "\n}\n");
+    writeFile("conf/nginx.conf",
+              "error_log logs/error.log info;\nevents {}\nhttp {\n" + block + "\n}\n");
     fs::create_directories(fs::path(m_prefix) / "logs");
     for (const auto& [path, contents] : files) {
         writeFile(path, contents);
@@ -137,26 +137,18 @@ std::vector<std::string> normalizedTrace(const std::vector<engine::trace::Event>
                    std::string(engine::trace::yieldReasonName(e.reason));
             break;
         case EventKind::CoroutineFinish:
-            line = "finish " + std::to_string(number(e.coroutineId)) +
-                   (e.value ? " ok" : " error");
+            line = "finish " + std::to_string(number(e.coroutineId)) + (e.value ? " ok" : " error");
             break;
         case EventKind::CoroutineKill:
             line = "kill " + std::to_string(number(e.coroutineId));
             break;
-        case EventKind::ThreadPost:
-            line = "post " + std::to_string(number(e.coroutineId));
-            break;
+        case EventKind::ThreadPost: line = "post " + std::to_string(number(e.coroutineId)); break;
         case EventKind::RunPosted:
             line = "run posted " + std::to_string(number(e.coroutineId));
             break;
-        case EventKind::Exit:
-            line = "exit " + std::to_string(e.value);
-            break;
-        case EventKind::Exec:
-            line = "exec " + std::string(e.textView());
-            break;
-        default:
-            continue;
+        case EventKind::Exit: line = "exit " + std::to_string(e.value); break;
+        case EventKind::Exec: line = "exec " + std::string(e.textView()); break;
+        default: continue;
         }
         lines.push_back(std::move(line));
     }

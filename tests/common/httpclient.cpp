@@ -113,17 +113,16 @@ HttpResponse HttpConnection::read(std::chrono::milliseconds timeout, bool headOn
     while (lineEnd != std::string::npos) {
         const std::size_t start = lineEnd + 2;
         lineEnd = head.find("\r\n", start);
-        const std::string line = head.substr(start, lineEnd == std::string::npos
-                                                        ? std::string::npos
-                                                        : lineEnd - start);
+        const std::string line =
+            head.substr(start, lineEnd == std::string::npos ? std::string::npos : lineEnd - start);
         const auto colon = line.find(':');
         if (colon != std::string::npos) {
             response.headers.emplace_back(line.substr(0, colon),
                                           line.substr(std::min(colon + 2, line.size())));
         }
     }
-    const bool noBody = headOnly || response.status == 204 || response.status == 304 ||
-                        response.status / 100 == 1;
+    const bool noBody =
+        headOnly || response.status == 204 || response.status == 304 || response.status / 100 == 1;
     response.chunked = lower(response.header("Transfer-Encoding")) == "chunked";
     const std::string length = response.header("Content-Length");
     if (noBody) {

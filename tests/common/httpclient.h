@@ -14,9 +14,9 @@ struct HttpResponse
     int status = 0;         // 0: no response (closed or timed out)
     std::string statusLine; // "HTTP/1.1 200 OK"
     std::vector<std::pair<std::string, std::string>> headers;
-    std::string body;       // de-chunked
+    std::string body; // de-chunked
     bool chunked = false;
-    bool closed = false;    // the server closed after this response
+    bool closed = false; // the server closed after this response
     std::string header(const std::string& name) const;
 };
 

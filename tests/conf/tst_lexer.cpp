@@ -16,16 +16,11 @@ namespace {
 QString resultName(Lexer::Result result)
 {
     switch (result) {
-    case Lexer::Result::Directive:
-        return QStringLiteral(";");
-    case Lexer::Result::BlockStart:
-        return QStringLiteral("{");
-    case Lexer::Result::BlockEnd:
-        return QStringLiteral("}");
-    case Lexer::Result::EndOfFile:
-        return QStringLiteral("eof");
-    case Lexer::Result::Error:
-        return QStringLiteral("error");
+    case Lexer::Result::Directive: return QStringLiteral(";");
+    case Lexer::Result::BlockStart: return QStringLiteral("{");
+    case Lexer::Result::BlockEnd: return QStringLiteral("}");
+    case Lexer::Result::EndOfFile: return QStringLiteral("eof");
+    case Lexer::Result::Error: return QStringLiteral("error");
     }
     return {};
 }

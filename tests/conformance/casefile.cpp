@@ -363,9 +363,7 @@ QByteArray unescape(const QByteArray& text)
             }
             break;
         }
-        default:
-            out += ch;
-            break; // unknown escape: the backslash is literal
+        default: out += ch; break; // unknown escape: the backslash is literal
         }
     }
     return out;

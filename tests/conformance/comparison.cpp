@@ -31,22 +31,17 @@ QByteArray replaceNumber(const QByteArray& text, const QByteArray& number,
 QString kindText(const Outcome& o)
 {
     switch (o.kind) {
-    case Outcome::Kind::Response:
-        return QStringLiteral("complete");
-    case Outcome::Kind::NoResponse:
-        return QStringLiteral("none, the server closed the connection");
-    case Outcome::Kind::Timeout:
-        return QStringLiteral("none before the client's timeout");
+    case Outcome::Kind::Response: return QStringLiteral("complete");
+    case Outcome::Kind::NoResponse: return QStringLiteral("none, the server closed the connection");
+    case Outcome::Kind::Timeout: return QStringLiteral("none before the client's timeout");
     case Outcome::Kind::Incomplete:
         return o.timedOut ? QStringLiteral("incomplete at the client's timeout")
                           : QStringLiteral("incomplete, the server closed the connection");
     case Outcome::Kind::Headerless:
         return o.timedOut ? QStringLiteral("headerless, cut at the client's timeout")
                           : QStringLiteral("headerless, up to the server's close");
-    case Outcome::Kind::Aborted:
-        return QStringLiteral("not read, the client closed");
-    case Outcome::Kind::ConnectFailed:
-        return QStringLiteral("connect failed");
+    case Outcome::Kind::Aborted: return QStringLiteral("not read, the client closed");
+    case Outcome::Kind::ConnectFailed: return QStringLiteral("connect failed");
     }
     return {};
 }
@@ -54,14 +49,10 @@ QString kindText(const Outcome& o)
 QString framingText(Framing framing)
 {
     switch (framing) {
-    case Framing::None:
-        return QStringLiteral("none");
-    case Framing::Length:
-        return QStringLiteral("length");
-    case Framing::Chunked:
-        return QStringLiteral("chunked");
-    case Framing::Close:
-        return QStringLiteral("close");
+    case Framing::None: return QStringLiteral("none");
+    case Framing::Length: return QStringLiteral("length");
+    case Framing::Chunked: return QStringLiteral("chunked");
+    case Framing::Close: return QStringLiteral("close");
     }
     return {};
 }
@@ -124,21 +115,11 @@ QString quoted(const QByteArray& bytes, qsizetype limit)
     for (qsizetype i = 0; i < n; ++i) {
         const uchar ch = uchar(bytes.at(i));
         switch (ch) {
-        case '\r':
-            out += QLatin1String("\\r");
-            break;
-        case '\n':
-            out += QLatin1String("\\n");
-            break;
-        case '\t':
-            out += QLatin1String("\\t");
-            break;
-        case '\\':
-            out += QLatin1String("\\\\");
-            break;
-        case '"':
-            out += QLatin1String("\\\"");
-            break;
+        case '\r': out += QLatin1String("\\r"); break;
+        case '\n': out += QLatin1String("\\n"); break;
+        case '\t': out += QLatin1String("\\t"); break;
+        case '\\': out += QLatin1String("\\\\"); break;
+        case '"': out += QLatin1String("\\\""); break;
         default:
             if (ch < 0x20 || ch > 0x7e) {
                 out += QStringLiteral("\\x%1").arg(ch, 2, 16, QLatin1Char('0'));
@@ -167,10 +148,8 @@ QStringList renderOutcome(const Outcome& o, const QList<HeaderRule>& headers,
         appendBytes(&lines, QStringLiteral("bytes"), normalizer.apply(o.raw));
         return lines;
     case Outcome::Kind::Response:
-    case Outcome::Kind::Incomplete:
-        break;
-    default:
-        return lines;
+    case Outcome::Kind::Incomplete: break;
+    default: return lines;
     }
     if (o.statusLine.isEmpty()) {
         appendBytes(&lines, QStringLiteral("bytes"), normalizer.apply(o.raw));

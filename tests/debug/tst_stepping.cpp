@@ -82,13 +82,15 @@ private slots:
         StateFormatter formatter;
         auto state = [&] {
             std::string text;
-            engine.call([&](engine::Engine& e) { text = formatter.format(e.debugger().snapshot()); });
+            engine.call(
+                [&](engine::Engine& e) { text = formatter.format(e.debugger().snapshot()); });
             return text;
         };
         auto waitReady = [&] {
             for (int i = 0; i < 400; ++i) {
                 std::size_t ready = 0;
-                engine.call([&](engine::Engine& e) { ready = e.debugger().snapshot().ready.size(); });
+                engine.call(
+                    [&](engine::Engine& e) { ready = e.debugger().snapshot().ready.size(); });
                 if (ready > 0) {
                     return true;
                 }
@@ -114,14 +116,22 @@ private slots:
             "ready [1] posted [] | 1 running (thread spawn) 2 running (sleep)",
             "ready [3] posted [1] | 1 running (thread spawn) 2 running (sleep) 3 running",
             "ready [1] posted [] | 1 running (thread spawn) 2 running (sleep) 3 running (sleep)",
-            "ready [4] posted [] | 1 normal (coroutine resume) 2 running (sleep) 3 running (sleep) 4 suspended",
-            "ready [1] posted [] | 1 running (coroutine resume) 2 running (sleep) 3 running (sleep) 4 suspended (coroutine yield)",
-            "ready [4] posted [] | 1 normal (coroutine resume) 2 running (sleep) 3 running (sleep) 4 suspended (coroutine yield)",
-            "ready [1] posted [] | 1 running (coroutine resume) 2 running (sleep) 3 running (sleep) 4 suspended (coroutine yield)",
-            "ready [] posted [] | 1 running (thread wait) 2 running (sleep) 3 running (sleep) 4 suspended (coroutine yield)",
-            "ready [1] posted [] | 1 running (thread wait) 2 dead 3 running (sleep) 4 suspended (coroutine yield)",
-            "ready [] posted [] | 1 running (thread wait) 2 dead 3 running (sleep) 4 suspended (coroutine yield)",
-            "ready [1] posted [] | 1 running (thread wait) 2 dead 3 dead 4 suspended (coroutine yield)",
+            "ready [4] posted [] | 1 normal (coroutine resume) 2 running (sleep) 3 running (sleep) "
+            "4 suspended",
+            "ready [1] posted [] | 1 running (coroutine resume) 2 running (sleep) 3 running "
+            "(sleep) 4 suspended (coroutine yield)",
+            "ready [4] posted [] | 1 normal (coroutine resume) 2 running (sleep) 3 running (sleep) "
+            "4 suspended (coroutine yield)",
+            "ready [1] posted [] | 1 running (coroutine resume) 2 running (sleep) 3 running "
+            "(sleep) 4 suspended (coroutine yield)",
+            "ready [] posted [] | 1 running (thread wait) 2 running (sleep) 3 running (sleep) 4 "
+            "suspended (coroutine yield)",
+            "ready [1] posted [] | 1 running (thread wait) 2 dead 3 running (sleep) 4 suspended "
+            "(coroutine yield)",
+            "ready [] posted [] | 1 running (thread wait) 2 dead 3 running (sleep) 4 suspended "
+            "(coroutine yield)",
+            "ready [1] posted [] | 1 running (thread wait) 2 dead 3 dead 4 suspended (coroutine "
+            "yield)",
             "ready [] posted [] | done",
         };
         QStringList expected;

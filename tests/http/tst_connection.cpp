@@ -58,11 +58,8 @@ public:
                 request->finalize(kNgxOk);
             });
             break;
-        case Mode::Hold:
-            break;
-        case Mode::Status:
-            request->finalize(status);
-            break;
+        case Mode::Hold: break;
+        case Mode::Status: request->finalize(status); break;
         }
     }
 };
@@ -162,15 +159,16 @@ private slots:
         QTest::addColumn<QByteArray>("request");
         QTest::addColumn<QByteArray>("body");
         QTest::addColumn<bool>("byteByByte");
-        const QByteArray chunked = "POST /e HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
-                                   "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n";
+        const QByteArray chunked =
+            "POST /e HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+            "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n";
         const QByteArray length = "POST /e HTTP/1.1\r\nHost: a\r\nContent-Length: 11\r\n\r\n"
                                   "hello world";
         QTest::newRow("chunked") << chunked << QByteArray("hello world") << false;
         QTest::newRow("chunked, byte by byte") << chunked << QByteArray("hello world") << true;
         QTest::newRow("content-length") << length << QByteArray("hello world") << false;
-        QTest::newRow("content-length, byte by byte") << length << QByteArray("hello world")
-                                                      << true;
+        QTest::newRow("content-length, byte by byte")
+            << length << QByteArray("hello world") << true;
         QTest::newRow("no body") << QByteArray("POST /e HTTP/1.1\r\nHost: a\r\n\r\n")
                                  << QByteArray() << false;
     }
@@ -273,8 +271,8 @@ private slots:
         QTest::addColumn<QByteArray>("statusLine");
         QTest::newRow("garbage") << QByteArray("\x01\x02garbage\r\n\r\n")
                                  << QByteArray("HTTP/1.1 400 Bad Request");
-        QTest::newRow("no host on 1.1") << QByteArray("GET / HTTP/1.1\r\n\r\n")
-                                        << QByteArray("HTTP/1.1 400 Bad Request");
+        QTest::newRow("no host on 1.1")
+            << QByteArray("GET / HTTP/1.1\r\n\r\n") << QByteArray("HTTP/1.1 400 Bad Request");
         QTest::newRow("dot-dot above root") << QByteArray("GET /../x HTTP/1.1\r\nHost: a\r\n\r\n")
                                             << QByteArray("HTTP/1.1 400 Bad Request");
         QTest::newRow("long request line")

@@ -13,20 +13,34 @@ private slots:
     {
         QTest::addColumn<QString>("raw");
         QTest::addColumn<QString>("expected"); // "!" for invalid
-        QTest::newRow("root") << "/" << "/";
-        QTest::newRow("plain") << "/a/b" << "/a/b";
-        QTest::newRow("merge slashes") << "//a///b" << "/a/b";
-        QTest::newRow("dot") << "/a/./b" << "/a/b";
-        QTest::newRow("trailing dot") << "/a/." << "/a/";
-        QTest::newRow("dot-dot") << "/a/b/../c" << "/a/c";
-        QTest::newRow("trailing dot-dot") << "/a/b/.." << "/a/";
-        QTest::newRow("dot-dot to root") << "/a/.." << "/";
-        QTest::newRow("above root") << "/.." << "!";
-        QTest::newRow("decoded") << "/a%20b" << "/a b";
-        QTest::newRow("encoded slash separates") << "/a%2F..%2Fb" << "/b";
-        QTest::newRow("bad escape") << "/a%zz" << "!";
-        QTest::newRow("nul") << "/a%00" << "!";
-        QTest::newRow("trailing slash") << "/a/" << "/a/";
+        QTest::newRow("root") << "/"
+                              << "/";
+        QTest::newRow("plain") << "/a/b"
+                               << "/a/b";
+        QTest::newRow("merge slashes") << "//a///b"
+                                       << "/a/b";
+        QTest::newRow("dot") << "/a/./b"
+                             << "/a/b";
+        QTest::newRow("trailing dot") << "/a/."
+                                      << "/a/";
+        QTest::newRow("dot-dot") << "/a/b/../c"
+                                 << "/a/c";
+        QTest::newRow("trailing dot-dot") << "/a/b/.."
+                                          << "/a/";
+        QTest::newRow("dot-dot to root") << "/a/.."
+                                         << "/";
+        QTest::newRow("above root") << "/.."
+                                    << "!";
+        QTest::newRow("decoded") << "/a%20b"
+                                 << "/a b";
+        QTest::newRow("encoded slash separates") << "/a%2F..%2Fb"
+                                                 << "/b";
+        QTest::newRow("bad escape") << "/a%zz"
+                                    << "!";
+        QTest::newRow("nul") << "/a%00"
+                             << "!";
+        QTest::newRow("trailing slash") << "/a/"
+                                        << "/a/";
     }
 
     void normalize()

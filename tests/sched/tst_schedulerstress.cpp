@@ -67,8 +67,7 @@ private slots:
         QVERIFY(raiseDescriptorLimit(kSleepers) >= kSleepers / 2);
 
         // Warm up (first load of each handler), then measure the heap.
-        QCOMPARE(test::httpRequest(engine.port(), "GET", "/threads").body,
-                 std::string("500500\n"));
+        QCOMPARE(test::httpRequest(engine.port(), "GET", "/threads").body, std::string("500500\n"));
         std::size_t before = 0;
         engine.call([&](engine::Engine& e) { before = e.mainVmMemoryAfterGc(); });
 
@@ -122,8 +121,7 @@ int runClients(std::uint16_t port)
     }
     const auto threads = test::httpRequest(port, "GET", "/threads", {}, std::chrono::seconds(60));
     if (threads.body != "500500\n") {
-        std::fprintf(stderr, "/threads answered %d \"%s\"\n", threads.status,
-                     threads.body.c_str());
+        std::fprintf(stderr, "/threads answered %d \"%s\"\n", threads.status, threads.body.c_str());
         return 4;
     }
     std::size_t ok = 0;

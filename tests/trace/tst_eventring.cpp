@@ -54,8 +54,8 @@ private slots:
                     continue;
                 }
                 ordered = ordered && event.seq > lastSeq;
-                textsIntact = textsIntact &&
-                              event.textView() == "event " + std::to_string(event.seq);
+                textsIntact =
+                    textsIntact && event.textView() == "event " + std::to_string(event.seq);
                 lastSeq = event.seq;
                 ++received;
             }
