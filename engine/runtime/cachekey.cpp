@@ -15,9 +15,24 @@ constexpr std::string_view kFileTag = "nhlf_";
 
 std::string md5Hex(std::string_view data)
 {
+    // One fetched digest and context per thread: EVP_Digest fetches the algorithm on every
+    // call, under a lock, and keys of variable paths are computed per request.
+    struct Md5
+    {
+        EVP_MD* md = EVP_MD_fetch(nullptr, "MD5", nullptr);
+        EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+        ~Md5()
+        {
+            EVP_MD_CTX_free(ctx);
+            EVP_MD_free(md);
+        }
+    };
+    static thread_local Md5 md5;
     std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
     unsigned int length = 0;
-    if (EVP_Digest(data.data(), data.size(), digest.data(), &length, EVP_md5(), nullptr) != 1) {
+    if (!md5.md || !md5.ctx || EVP_DigestInit_ex(md5.ctx, md5.md, nullptr) != 1 ||
+        EVP_DigestUpdate(md5.ctx, data.data(), data.size()) != 1 ||
+        EVP_DigestFinal_ex(md5.ctx, digest.data(), &length) != 1) {
         return {}; // only on allocation failure inside OpenSSL
     }
     static constexpr char kHex[] = "0123456789abcdef";

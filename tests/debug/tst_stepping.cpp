@@ -64,8 +64,8 @@ private slots:
         test::EngineFixture engine;
         std::string error;
         const std::string lua =
-            "local a = ngx.thread.spawn(function() ngx.sleep(0.3) return 'a' end)\n"
-            "local b = ngx.thread.spawn(function() ngx.sleep(0.6) return 'b' end)\n"
+            "local a = ngx.thread.spawn(function() ngx.sleep(1.0) return 'a' end)\n"
+            "local b = ngx.thread.spawn(function() ngx.sleep(2.0) return 'b' end)\n"
             "local gen = coroutine.wrap(function() coroutine.yield(1) coroutine.yield(2) end)\n"
             "local x, y = gen(), gen()\n"
             "ngx.say(x, y, select(2, ngx.thread.wait(a)), select(2, ngx.thread.wait(b)))\n";
@@ -87,7 +87,7 @@ private slots:
             return text;
         };
         auto waitReady = [&] {
-            for (int i = 0; i < 400; ++i) {
+            for (int i = 0; i < 1000; ++i) {
                 std::size_t ready = 0;
                 engine.call(
                     [&](engine::Engine& e) { ready = e.debugger().snapshot().ready.size(); });
