@@ -109,6 +109,9 @@ private slots:
             engine.call([&](engine::Engine& e) { stepped = e.debugger().step(); });
             QVERIFY(stepped);
             actual << QString::fromStdString(state());
+            if (actual.last().endsWith(QLatin1String("| done"))) {
+                break;
+            }
         }
         const std::vector<const char*> expectedLines{
             "ready [1] posted [] | 1 suspended",
