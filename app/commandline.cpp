@@ -40,6 +40,12 @@ std::optional<CommandLine> parseCommandLine(const std::vector<std::string>& args
             if (!value(line.confPath)) {
                 return std::nullopt;
             }
+        } else if (arg == "--export-chrome") {
+            if (!value(line.exportInput) || !value(line.exportOutput)) {
+                return std::nullopt;
+            }
+            line.mode = CommandLine::Mode::ExportChrome;
+            return line;
         } else if (arg == "--trace") {
             if (!value(line.traceFile)) {
                 return std::nullopt;
@@ -70,6 +76,7 @@ std::string usageText()
     return "Usage: restyscope [DIR]\n"
            "       restyscope --headless [-p PREFIX] [-c CONF] [--trace FILE] [--debug-stdio]\n"
            "       restyscope -t [-p PREFIX] [-c CONF]\n"
+           "       restyscope --export-chrome TRACE.jsonl OUT.json\n"
            "\n"
            "Options:\n"
            "  -?,-h,--help   this help\n"
@@ -80,6 +87,7 @@ std::string usageText()
            "  -c CONF        set the configuration file (default: conf/nginx.conf)\n"
            "  --trace FILE   write the event stream as JSON Lines to FILE\n"
            "  --debug-stdio  scripted stepping: commands on stdin, JSON on stdout\n"
+           "  --export-chrome IN OUT  convert a --trace file to the Chrome trace format\n"
            "\n"
            "DIR is an OpenResty prefix (with conf/nginx.conf) or a directory of Lua files.\n";
 }

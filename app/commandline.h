@@ -9,13 +9,15 @@ namespace restyscope::app {
 
 struct CommandLine
 {
-    enum class Mode { Gui, Headless, TestConfig, Version, Help };
+    enum class Mode { Gui, Headless, TestConfig, Version, Help, ExportChrome };
     Mode mode = Mode::Gui;
     std::string prefix;                       // -p
     std::string confPath = "conf/nginx.conf"; // -c
     std::string directory;                    // positional DIR (GUI)
     std::string traceFile;                    // --trace
     bool debugStdio = false;                  // --debug-stdio
+    std::string exportInput;                  // --export-chrome IN OUT
+    std::string exportOutput;
 };
 
 // Returns nullopt and sets error for unknown options or missing values.

@@ -2,9 +2,11 @@
 
 #include "app/commandline.h"
 #include "app/debugstdio.h"
+#include "engine/debug/tracefile.h"
 #include "engine/engine.h"
 
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 
 namespace {
@@ -50,10 +52,31 @@ int runHeadless(const CommandLine& line)
         std::cerr << "restyscope: " << error << '\n';
         return 1;
     }
-    if (line.debugStdio) {
-        return restyscope::app::runDebugStdio(engine);
+    restyscope::engine::debug::TraceWriter trace;
+    if (!line.traceFile.empty() && !trace.start(line.traceFile, engine.tracer(), error)) {
+        std::cerr << "restyscope: [emerg] " << error << '\n';
+        return 1;
     }
-    return engine.run();
+    const int code = line.debugStdio ? restyscope::app::runDebugStdio(engine) : engine.run();
+    trace.stop();
+    return code;
+}
+
+int exportChrome(const CommandLine& line)
+{
+    std::vector<restyscope::engine::trace::Event> events;
+    std::string error;
+    if (!restyscope::engine::debug::readTrace(line.exportInput, events, error)) {
+        std::cerr << "restyscope: " << line.exportInput << ": " << error << '\n';
+        return 1;
+    }
+    std::ofstream out(line.exportOutput, std::ios::trunc);
+    out << restyscope::engine::debug::toChromeTrace(events);
+    if (!out) {
+        std::cerr << "restyscope: cannot write " << line.exportOutput << '\n';
+        return 1;
+    }
+    return 0;
 }
 
 } // namespace
@@ -73,6 +96,7 @@ int main(int argc, char** argv)
         std::cout << "restyscope version: " << Engine::versionText() << '\n';
         return 0;
     case CommandLine::Mode::TestConfig: return testConfig(*line);
+    case CommandLine::Mode::ExportChrome: return exportChrome(*line);
     case CommandLine::Mode::Headless: return runHeadless(*line);
     case CommandLine::Mode::Gui:
         std::cerr << "restyscope: the desktop GUI is not built yet; running headless\n";
