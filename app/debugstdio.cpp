@@ -100,6 +100,23 @@ std::string execute(engine::Engine& engine, const std::string& line)
         debugger.setBreakConditions(conditions);
         return answer(command, true);
     }
+    if (command == "reload") {
+        std::string error;
+        const bool ok = engine.reloadCode(error);
+        return answer(command, ok, ok ? std::string() : "\"error\":" + jsonString(error));
+    }
+    if (command == "code-cache") {
+        std::string value;
+        words >> value;
+        if (value == "on" || value == "off") {
+            engine.setCodeCacheOverride(value == "on");
+        } else if (value == "conf") {
+            engine.setCodeCacheOverride(std::nullopt);
+        } else {
+            return answer(command, false, "\"error\":\"code-cache on|off|conf\"");
+        }
+        return answer(command, true);
+    }
     if (command == "quit") {
         engine.stop();
         return answer(command, true);

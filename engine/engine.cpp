@@ -264,6 +264,23 @@ std::size_t Engine::liveVms() const
     return d->lua ? d->lua->liveVmCount() : 0;
 }
 
+bool Engine::reloadCode(std::string& error)
+{
+    return d->lua && d->lua->reloadCode(error);
+}
+
+void Engine::setCodeCacheOverride(std::optional<bool> enabled)
+{
+    if (d->lua) {
+        d->lua->setCodeCacheOverride(enabled);
+    }
+}
+
+lua_State* Engine::mainVmState()
+{
+    return d->lua ? d->lua->mainVm().state() : nullptr;
+}
+
 std::size_t Engine::mainVmAnchors() const
 {
     return d->lua ? d->lua->mainAnchorCount() : 0;

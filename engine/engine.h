@@ -6,8 +6,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
+
+struct lua_State;
 
 namespace restyscope::engine {
 
@@ -63,6 +66,12 @@ public:
     // Engine thread: the step gate and snapshots, made on first use (until then resumes
     // pass no gate and no probe is built for it).
     debug::Debugger& debugger();
+    // Engine thread: a fresh main VM (an empty code cache), as a HUP gives nginx.
+    bool reloadCode(std::string& error);
+    // Engine thread: force lua_code_cache on/off everywhere; nullopt: as configured.
+    void setCodeCacheOverride(std::optional<bool> enabled);
+    // Engine thread: the main VM's state, for tests that read the registry directly.
+    lua_State* mainVmState();
     // Engine thread: requests with a live Lua ctx, and live VMs (main included).
     std::size_t liveLuaRequests() const;
     std::size_t liveVms() const;

@@ -148,18 +148,28 @@ bool LuaModule::init(std::string& error)
                   std::string(message) + suffix);
     };
     m_factory = std::make_unique<runtime::VmFactory>(settings, hooks, &m_scheduler.tracer());
-    m_mainVm = m_factory->createMain();
-    if (!m_mainVm) {
+    return reloadCode(error);
+}
+
+bool LuaModule::reloadCode(std::string& error)
+{
+    std::shared_ptr<runtime::Vm> vm = m_factory->createMain();
+    if (!vm) {
         error = "failed to initialize Lua VM";
         return false;
     }
     if (m_config.http && m_config.http->initByLua) {
         const runtime::InitChunk chunk = initChunkFor(*m_config.http->initByLua, m_config);
-        const runtime::InitResult result = m_mainVm->runInit(chunk);
+        const runtime::InitResult result = vm->runInit(chunk);
         if (!result.ok) {
             error = "[error] " + result.error;
             return false;
         }
+    }
+    m_mainVm = std::move(vm);
+    // Refs named slots of the old VM's cache table.
+    for (auto& [handler, state] : m_directives) {
+        state->mainRef = runtime::kRefNil;
     }
     return true;
 }
@@ -232,7 +242,8 @@ std::shared_ptr<RequestCtx> LuaModule::requestCtx(const std::shared_ptr<http::Ht
         return std::static_pointer_cast<RequestCtx>(request->luaCtx);
     }
     const conf::LocationConfig* location = request->request.location;
-    const bool cacheOn = !location || location->local.luaCodeCache.value_or(true);
+    const bool cacheOn =
+        m_codeCacheOverride.value_or(!location || location->local.luaCodeCache.value_or(true));
     std::shared_ptr<runtime::Vm> vm = cacheOn ? m_mainVm : newRequestVm(error);
     if (!vm) {
         return nullptr;
@@ -267,7 +278,7 @@ bool LuaModule::loadHandler(RequestCtx& ctx, const conf::LuaHandler& handler, in
     runtime::Vm& vm = *ctx.vm;
     // A fresh VM hands out refs from 1 again: a ref is only kept for the main VM.
     int freshRef = runtime::kRefNil;
-    int& ref = vm.isMain() ? state.mainRef : freshRef;
+    int& ref = &vm == m_mainVm.get() ? state.mainRef : freshRef;
     runtime::LoadContext load;
     load.requestId = ctx.requestId;
     load.debugLog = &m_scheduler.log();

@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,12 @@ public:
                            http::Phase phase) override;
 
     runtime::Vm& mainVm();
+    // "Reload code": a new main VM (init_by_lua runs again), as a HUP gives nginx; requests
+    // in flight finish on the old one. False with the init error, the old VM kept.
+    bool reloadCode(std::string& error);
+    // Forces lua_code_cache on or off for every location (nullopt: as configured).
+    void setCodeCacheOverride(std::optional<bool> enabled) { m_codeCacheOverride = enabled; }
+    std::optional<bool> codeCacheOverride() const { return m_codeCacheOverride; }
     // Requests whose Lua ctx is alive (for snapshots and leak checks).
     std::size_t liveRequestCount() const { return m_live; }
     std::size_t liveVmCount() const;
@@ -71,6 +78,7 @@ private:
     std::unique_ptr<runtime::VmFactory> m_factory;
     std::shared_ptr<runtime::Vm> m_mainVm;
     std::map<const conf::LuaHandler*, std::unique_ptr<DirectiveState>> m_directives;
+    std::optional<bool> m_codeCacheOverride;
     std::size_t m_live = 0;
     std::map<std::uint64_t, std::weak_ptr<RequestCtx>> m_liveCtxs;
     std::size_t m_requestVms = 0;
