@@ -151,7 +151,7 @@ bool Engine::start(std::string& error)
         d->log.write(level.value_or(trace::LogLevel::Notice), 0, message.substr(close + 2));
     }
 
-    d->phases = std::make_unique<http::PhaseRunner>(config, d->log);
+    d->phases = std::make_unique<http::PhaseRunner>(config, d->log, d->tracer);
     d->scheduler = std::make_unique<sched::Scheduler>(d->io, d->tracer, d->log);
     api::setConfigPrefix(config.prefix);
     d->lua =

@@ -1,13 +1,12 @@
 #include "engine/debug/json.h"
 
+#include <charconv>
 #include <cstdio>
 
 namespace restyscope::engine::debug {
 
-std::string jsonString(std::string_view text)
+void appendJsonString(std::string& out, std::string_view text)
 {
-    std::string out;
-    out.reserve(text.size() + 2);
     out.push_back('"');
     for (const char c : text) {
         switch (c) {
@@ -27,33 +26,69 @@ std::string jsonString(std::string_view text)
         }
     }
     out.push_back('"');
+}
+
+std::string jsonString(std::string_view text)
+{
+    std::string out;
+    out.reserve(text.size() + 2);
+    appendJsonString(out, text);
     return out;
+}
+
+namespace {
+
+void appendNumber(std::string& out, std::int64_t value)
+{
+    char digits[24];
+    const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, value);
+    out.append(digits, end);
+}
+
+void appendField(std::string& out, std::string_view name, std::int64_t value)
+{
+    out.append(",\"").append(name).append("\":");
+    appendNumber(out, value);
+}
+
+} // namespace
+
+void appendJson(std::string& out, const trace::Event& e)
+{
+    out.append("{\"seq\":");
+    appendNumber(out, static_cast<std::int64_t>(e.seq));
+    appendField(out, "t", e.timeNs);
+    out.append(",\"kind\":");
+    appendJsonString(out, trace::eventKindName(e.kind));
+    if (e.requestId != 0) {
+        appendField(out, "request", static_cast<std::int64_t>(e.requestId));
+    }
+    if (e.vmId != 0) {
+        appendField(out, "vm", e.vmId);
+    }
+    if (e.coroutineId != 0) {
+        appendField(out, "co", e.coroutineId);
+    }
+    if (e.parentCoroutineId != 0) {
+        appendField(out, "parent", e.parentCoroutineId);
+    }
+    if (e.reason != trace::YieldReason::None) {
+        out.append(",\"reason\":");
+        appendJsonString(out, trace::yieldReasonName(e.reason));
+    }
+    appendField(out, "value", e.value);
+    if (e.textLength != 0) {
+        out.append(",\"text\":");
+        appendJsonString(out, e.textView());
+    }
+    out.push_back('}');
 }
 
 std::string toJson(const trace::Event& e)
 {
-    std::string out = "{\"seq\":" + std::to_string(e.seq) + ",\"t\":" + std::to_string(e.timeNs) +
-                      ",\"kind\":" + jsonString(trace::eventKindName(e.kind));
-    if (e.requestId != 0) {
-        out += ",\"request\":" + std::to_string(e.requestId);
-    }
-    if (e.vmId != 0) {
-        out += ",\"vm\":" + std::to_string(e.vmId);
-    }
-    if (e.coroutineId != 0) {
-        out += ",\"co\":" + std::to_string(e.coroutineId);
-    }
-    if (e.parentCoroutineId != 0) {
-        out += ",\"parent\":" + std::to_string(e.parentCoroutineId);
-    }
-    if (e.reason != trace::YieldReason::None) {
-        out += ",\"reason\":" + jsonString(trace::yieldReasonName(e.reason));
-    }
-    out += ",\"value\":" + std::to_string(e.value);
-    if (e.textLength != 0) {
-        out += ",\"text\":" + jsonString(e.textView());
-    }
-    out += "}";
+    std::string out;
+    out.reserve(160);
+    appendJson(out, e);
     return out;
 }
 

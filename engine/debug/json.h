@@ -12,6 +12,10 @@ namespace restyscope::engine::debug {
 
 // A JSON string literal, quotes included.
 std::string jsonString(std::string_view text);
+void appendJsonString(std::string& out, std::string_view text);
+
+// Appends one event's object: the hot path of trace files (no temporaries).
+void appendJson(std::string& out, const trace::Event& event);
 
 std::string toJson(const trace::Event& event);
 std::string toJson(const RequestInfo& request);

@@ -210,17 +210,19 @@ void TraceWriter::stop()
 
 std::size_t TraceWriter::drainOnce()
 {
-    std::vector<trace::Event> batch;
-    const std::size_t count = m_ring->drain(batch);
-    for (const auto& event : batch) {
-        const std::string line = toJson(event);
-        std::fwrite(line.data(), 1, line.size(), m_file);
-        std::fputc('\n', m_file);
+    m_batch.clear();
+    const std::size_t count = m_ring->drain(m_batch, 4096);
+    if (count == 0) {
+        return 0;
     }
-    if (count > 0) {
-        std::fflush(m_file);
-        m_written += count;
+    m_text.clear();
+    for (const auto& event : m_batch) {
+        appendJson(m_text, event);
+        m_text.push_back('\n');
     }
+    std::fwrite(m_text.data(), 1, m_text.size(), m_file);
+    std::fflush(m_file);
+    m_written += count;
     return count;
 }
 

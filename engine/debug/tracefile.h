@@ -46,6 +46,8 @@ private:
     std::thread m_thread;
     std::atomic<bool> m_running{false};
     std::atomic<std::uint64_t> m_written{0};
+    std::vector<trace::Event> m_batch; // writer thread: reused between drains
+    std::string m_text;
 };
 
 // Parses a JSON Lines trace written by TraceWriter. False with "line N: ..." on bad input.

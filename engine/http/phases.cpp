@@ -6,6 +6,7 @@
 #include "engine/http/status.h"
 #include "engine/http/variables.h"
 #include "engine/trace/errorlog.h"
+#include "engine/trace/tracer.h"
 
 #include <sys/stat.h>
 
@@ -74,8 +75,9 @@ std::string logContext(const Request& request)
     return text;
 }
 
-PhaseRunner::PhaseRunner(const conf::Config& config, trace::ErrorLog& log)
-    : m_config(config), m_log(log), m_serverToken("restyscope/" RESTYSCOPE_VERSION)
+PhaseRunner::PhaseRunner(const conf::Config& config, trace::ErrorLog& log, trace::Tracer& tracer)
+    : m_config(config), m_log(log), m_tracer(tracer),
+      m_serverToken("restyscope/" RESTYSCOPE_VERSION)
 {
 }
 
@@ -116,6 +118,21 @@ void PhaseRunner::configureForServer(HttpRequest& request) const
 void PhaseRunner::handleRequest(const std::shared_ptr<HttpRequest>& request)
 {
     configureForServer(*request);
+    if (m_tracer.enabled()) {
+        const Request& r = request->request;
+        RESTYSCOPE_PROBE(m_tracer, RequestBegin,
+                         .request(r.id)
+                             .value(static_cast<std::int64_t>(r.connection))
+                             .text(r.method + " " + r.requestUri));
+        request->addCleanup([this, weak = std::weak_ptr<HttpRequest>(request)] {
+            if (auto ended = weak.lock()) {
+                RESTYSCOPE_PROBE(
+                    m_tracer, RequestEnd,
+                    .request(ended->request.id)
+                        .value(ended->headersOut.status == 0 ? 200 : ended->headersOut.status));
+            }
+        });
+    }
     run(request, Phase::ServerRewrite);
 }
 

@@ -10,6 +10,10 @@
 #include <memory>
 #include <string>
 
+namespace restyscope::engine::trace {
+class Tracer;
+}
+
 namespace restyscope::engine::conf {
 struct Config;
 struct ServerConfig;
@@ -43,7 +47,7 @@ public:
 class PhaseRunner final : public RequestHandler
 {
 public:
-    PhaseRunner(const conf::Config& config, trace::ErrorLog& log);
+    PhaseRunner(const conf::Config& config, trace::ErrorLog& log, trace::Tracer& tracer);
 
     void setLuaModule(LuaPhaseModule* module) { m_lua = module; }
     void handleRequest(const std::shared_ptr<HttpRequest>& request) override;
@@ -67,6 +71,7 @@ private:
 
     const conf::Config& m_config;
     trace::ErrorLog& m_log;
+    trace::Tracer& m_tracer;
     LuaPhaseModule* m_lua = nullptr;
     std::string m_serverToken;
 };

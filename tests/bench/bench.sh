@@ -19,6 +19,7 @@ usage: $0 [options]
   -r N      rounds per server (default: 3)
   -w SECS   warm-up run per server before the rounds, not counted (default: 1; 0: none)
   -o WHICH  run only "nginx" or only "restyscope"
+  -x ARGS   extra restyscope arguments (e.g. "--trace trace.jsonl", relative to its prefix)
   -k        keep the prefixes (their paths are printed)
   -l        list the scenarios
   -h        this help
@@ -36,8 +37,9 @@ rounds=3
 warmup=1
 only=
 keep=0
+extra=
 
-while getopts "b:n:s:c:t:d:r:w:o:klh" opt; do
+while getopts "b:n:s:c:t:d:r:w:o:x:klh" opt; do
     case $opt in
         b) restyscope=$OPTARG ;;
         n) nginx=$OPTARG ;;
@@ -48,6 +50,7 @@ while getopts "b:n:s:c:t:d:r:w:o:klh" opt; do
         r) rounds=$OPTARG ;;
         w) warmup=$OPTARG ;;
         o) only=$OPTARG ;;
+        x) extra=$OPTARG ;;
         k) keep=1 ;;
         l) ls "$here/scenarios"; exit 0 ;;
         h) usage; exit 0 ;;
@@ -169,7 +172,7 @@ start_server() { # name
     if [ "$name" = nginx ]; then
         (cd "$dir" && exec "$nginx" -p "$dir" -c conf/nginx.conf) >"$dir/logs/stdout.txt" 2>&1 &
     else
-        (cd "$dir" && exec "$restyscope" --headless -p "$dir" -c conf/nginx.conf) \
+        (cd "$dir" && exec "$restyscope" --headless -p "$dir" -c conf/nginx.conf $extra) \
             >"$dir/logs/stdout.txt" 2>&1 &
     fi
     pid[$name]=$!
