@@ -59,6 +59,78 @@ std::string execute(engine::Engine& engine, const std::string& line)
     std::string command;
     words >> command;
     engine::debug::Debugger& debugger = engine.debugger();
+    auto variablesJson = [](const std::vector<engine::debug::VariableInfo>& vars) {
+        std::string out = "[";
+        for (std::size_t i = 0; i < vars.size(); ++i) {
+            out += (i ? "," : "") + std::string("{\"name\":") + jsonString(vars[i].name) +
+                   ",\"type\":" + jsonString(vars[i].type) +
+                   ",\"value\":" + jsonString(vars[i].value) + "}";
+        }
+        return out + "]";
+    };
+    if (debugger.lineStop()) {
+        // Stopped at a line: inspection and line stepping.
+        if (command == "continue") {
+            debugger.resumeFromLine(std::nullopt);
+            return answer(command, true);
+        }
+        if (command == "step-over" || command == "step-into" || command == "step-out") {
+            debugger.resumeFromLine(command == "step-over"   ? engine::debug::LineStep::Over
+                                    : command == "step-into" ? engine::debug::LineStep::Into
+                                                             : engine::debug::LineStep::Out);
+            return answer(command, true);
+        }
+        if (command == "stack") {
+            std::string frames = "[";
+            const auto stack = debugger.stack();
+            for (std::size_t i = 0; i < stack.size(); ++i) {
+                frames += (i ? "," : "") + std::string("{\"level\":") +
+                          std::to_string(stack[i].level) +
+                          ",\"source\":" + jsonString(stack[i].source) +
+                          ",\"line\":" + std::to_string(stack[i].line) +
+                          ",\"name\":" + jsonString(stack[i].name) + "}";
+            }
+            return answer(command, true, "\"frames\":" + frames + "]");
+        }
+        if (command == "locals" || command == "upvalues") {
+            int frame = 0;
+            words >> frame;
+            std::vector<engine::debug::VariableInfo> vars;
+            const bool ok =
+                command == "locals" ? debugger.locals(frame, vars) : debugger.upvalues(frame, vars);
+            return answer(command, ok, "\"variables\":" + variablesJson(vars));
+        }
+        if (command == "eval") {
+            std::string expression;
+            std::getline(words, expression);
+            std::vector<engine::debug::VariableInfo> results;
+            std::string error;
+            const bool ok = debugger.eval(0, expression, results, error);
+            return answer(command, ok,
+                          ok ? "\"results\":" + variablesJson(results)
+                             : "\"error\":" + jsonString(error));
+        }
+    }
+    if (command == "break" || command == "clear") {
+        std::string what;
+        std::string where;
+        std::istringstream peek(line);
+        peek >> command >> what >> where;
+        if (what == "line") {
+            const auto colon = where.rfind(':');
+            if (colon == std::string::npos) {
+                return answer(command, false, "\"error\":\"break line FILE:LINE\"");
+            }
+            const engine::debug::LineBreakpoint breakpoint{where.substr(0, colon),
+                                                           std::atoi(where.c_str() + colon + 1)};
+            if (command == "break") {
+                debugger.setLineBreakpoint(breakpoint);
+            } else {
+                debugger.clearLineBreakpoint(breakpoint);
+            }
+            return answer(command, true);
+        }
+    }
     if (command == "pause") {
         debugger.pause();
         return answer(command, true);
@@ -130,9 +202,17 @@ int runDebugStdio(engine::Engine& engine)
 {
     engine::trace::EventRing ring(1 << 16);
     std::atomic<bool> running{true};
+    std::atomic<engine::debug::Debugger*> debugger{nullptr};
     engine.post([&] {
-        engine.debugger(); // the gate exists before any request arrives
+        engine::debug::Debugger& d = engine.debugger(); // before any request arrives
+        d.setLineStopObserver([](const engine::debug::LineStop& stop) {
+            printLine("{\"stopped\":{\"request\":" + std::to_string(stop.requestId) + ",\"co\":" +
+                      std::to_string(stop.coroutineId) + ",\"source\":" + jsonString(stop.source) +
+                      ",\"line\":" + std::to_string(stop.line) +
+                      ",\"reason\":" + jsonString(stop.reason) + "}}");
+        });
         engine.tracer().attach(&ring);
+        debugger = &d;
     });
     std::thread events([&] {
         std::vector<engine::trace::Event> batch;
@@ -153,7 +233,12 @@ int runDebugStdio(engine::Engine& engine)
             if (line.empty()) {
                 continue;
             }
-            engine.post([&engine, line] { printLine(execute(engine, line)); });
+            while (!debugger.load()) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            }
+            // submit: a line stop blocks the event loop, so commands go through the
+            // debugger's own queue then.
+            debugger.load()->submit([&engine, line] { printLine(execute(engine, line)); });
         }
         engine.stop(); // end of input ends the session
     });

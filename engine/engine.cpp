@@ -88,6 +88,9 @@ Engine::Engine(EngineOptions options) : d(std::make_unique<Impl>())
 
 Engine::~Engine()
 {
+    if (d->lua) {
+        d->lua->setVmObserver(nullptr);
+    }
     d->debugger.reset();
     for (auto& listener : d->listeners) {
         listener->stop();
@@ -244,7 +247,11 @@ void Engine::post(std::function<void()> f)
 debug::Debugger& Engine::debugger()
 {
     if (!d->debugger) {
-        d->debugger = std::make_unique<debug::Debugger>(*d->scheduler, *d->lua, d->tracer);
+        d->debugger = std::make_unique<debug::Debugger>(
+            *d->scheduler, *d->lua, d->tracer,
+            [this](std::function<void()> f) { post(std::move(f)); });
+        d->lua->setVmObserver(
+            [debugger = d->debugger.get()](lua_State* L) { debugger->prepareVm(L); });
     }
     return *d->debugger;
 }

@@ -4,6 +4,7 @@
 
 #include "engine/api/api.h"
 #include "engine/api/apicommon.h"
+#include "engine/api/clock.h"
 #include "engine/sched/scheduler.h"
 #include "engine/trace/tracer.h"
 
@@ -37,8 +38,13 @@ int ngxSleep(lua_State* L)
     }
     auto timer = std::make_shared<asio::steady_timer>(scheduler.io());
     timer->expires_after(std::chrono::milliseconds(ms));
+    // The deadline on the clock ngx.now() reads: time stopped in the debugger does not
+    // count, so a sleep never ends early because of a pause.
+    const double deadline = sourceNow() + static_cast<double>(ms) / 1000.0;
     std::weak_ptr<sched::RequestCtx> weakCtx = ctx.shared_from_this();
-    timer->async_wait([weakCtx, co, timer](const std::error_code& error) {
+    auto onFire = std::make_shared<std::function<void(const std::error_code&)>>();
+    *onFire = [weakCtx, co, timer, deadline,
+               weakFire = std::weak_ptr(onFire)](const std::error_code& error) {
         if (error) {
             return; // cancelled: killed, exited or the request ended
         }
@@ -46,13 +52,22 @@ int ngxSleep(lua_State* L)
         if (!ctxHolder || !co->alive()) {
             return;
         }
+        const double left = deadline - sourceNow();
+        if (left > 0.0005) {
+            timer->expires_after(std::chrono::microseconds(static_cast<long long>(left * 1e6)));
+            if (auto fire = weakFire.lock()) {
+                timer->async_wait(*fire);
+            }
+            return;
+        }
         RESTYSCOPE_PROBE(ctxHolder->scheduler.tracer(), TimerFired,
                          .request(ctxHolder->requestId).coroutine(co->id));
         ctxHolder->scheduler.wake(ctxHolder, *co, nullptr);
-    });
+    };
+    timer->async_wait(*onFire);
     co->reason = trace::YieldReason::Sleep;
     co->waitingOn = "sleep " + std::to_string(ms) + " ms";
-    co->cleanup = [timer] { timer->cancel(); };
+    co->cleanup = [timer, onFire] { timer->cancel(); };
     RESTYSCOPE_PROBE(scheduler.tracer(), SleepArmed,
                      .request(ctx.requestId).coroutine(co->id).value(ms));
     ctx.coOp = sched::CoOp::Nop;

@@ -1,5 +1,6 @@
 #include "engine/debug/debugger.h"
 
+#include "engine/api/clock.h"
 #include "engine/http/connection.h"
 #include "engine/runtime/vm.h"
 #include "engine/sched/luamodule.h"
@@ -8,6 +9,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <chrono>
 
 namespace restyscope::engine::debug {
 
@@ -48,19 +50,226 @@ std::vector<std::string> packageLoaded(lua_State* L)
     return names;
 }
 
+// The line hook is a plain C function: it finds its debugger here (engine thread only).
+thread_local Debugger* t_lineDebugger = nullptr;
+
+bool sourceMatches(std::string_view source, std::string_view file)
+{
+    if (!source.empty() && (source.front() == '@' || source.front() == '=')) {
+        source.remove_prefix(1);
+    }
+    if (source.size() < file.size() || source.substr(source.size() - file.size()) != file) {
+        return false;
+    }
+    return source.size() == file.size() || source[source.size() - file.size() - 1] == '/';
+}
+
+double wallSeconds()
+{
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
 } // namespace
 
-Debugger::Debugger(sched::Scheduler& scheduler, sched::LuaModule& lua, trace::Tracer& tracer)
-    : m_scheduler(scheduler), m_lua(lua), m_tracer(tracer)
+Debugger::Debugger(sched::Scheduler& scheduler, sched::LuaModule& lua, trace::Tracer& tracer,
+                   std::function<void(std::function<void()>)> post)
+    : m_scheduler(scheduler), m_lua(lua), m_tracer(tracer), m_post(std::move(post))
 {
     m_scheduler.setResumeGate(this);
     m_tracer.attach(this);
+    t_lineDebugger = this;
+    // ngx.now() leaves out the time spent stopped at lines.
+    api::setTimeSource([this] { return wallSeconds() - static_cast<double>(m_stoppedNs) / 1e9; });
 }
 
 Debugger::~Debugger()
 {
+    api::setTimeSource({});
+    m_lineBreakpoints.clear();
+    m_lineStep.reset();
+    updateHooks();
+    if (t_lineDebugger == this) {
+        t_lineDebugger = nullptr;
+    }
     m_tracer.detach(this);
     m_scheduler.setResumeGate(nullptr);
+}
+
+void Debugger::updateHooks()
+{
+    const bool wanted = !m_lineBreakpoints.empty() || m_lineStep.has_value();
+    for (const auto& vm : m_lua.liveVms()) {
+        if (wanted) {
+            lua_sethook(vm->state(), &Debugger::lineHook, LUA_MASKLINE, 0);
+        } else {
+            lua_sethook(vm->state(), nullptr, 0, 0);
+        }
+    }
+}
+
+void Debugger::prepareVm(lua_State* L)
+{
+    if (!m_lineBreakpoints.empty() || m_lineStep) {
+        lua_sethook(L, &Debugger::lineHook, LUA_MASKLINE, 0);
+    }
+}
+
+void Debugger::setLineBreakpoint(const LineBreakpoint& breakpoint)
+{
+    m_lineBreakpoints.insert(breakpoint);
+    m_breakLines.insert(breakpoint.line);
+    updateHooks();
+}
+
+void Debugger::clearLineBreakpoint(const LineBreakpoint& breakpoint)
+{
+    m_lineBreakpoints.erase(breakpoint);
+    m_breakLines.clear();
+    for (const auto& b : m_lineBreakpoints) {
+        m_breakLines.insert(b.line);
+    }
+    updateHooks();
+}
+
+std::vector<LineBreakpoint> Debugger::lineBreakpoints() const
+{
+    return {m_lineBreakpoints.begin(), m_lineBreakpoints.end()};
+}
+
+void Debugger::lineHook(lua_State* L, lua_Debug* ar)
+{
+    if (t_lineDebugger) {
+        t_lineDebugger->onLine(L, ar);
+    }
+}
+
+void Debugger::onLine(lua_State* L, lua_Debug* ar)
+{
+    if (m_inLineStop) {
+        return;
+    }
+    const bool stepping = m_lineStep && L == m_stepCoroutine;
+    if (!stepping && m_breakLines.count(ar->currentline) == 0) {
+        return; // the common case: one set lookup per line while breakpoints exist
+    }
+    lua_getinfo(L, "S", ar);
+    const std::string source = ar->source ? ar->source : "";
+    if (stepping) {
+        const int depth = stackDepth(L);
+        const bool stop = *m_lineStep == LineStep::Into ||
+                          (*m_lineStep == LineStep::Over && depth <= m_stepDepth) ||
+                          (*m_lineStep == LineStep::Out && depth < m_stepDepth);
+        if (stop) {
+            stopAtLine(L, source, ar->currentline, "step");
+            return;
+        }
+    }
+    for (const auto& breakpoint : m_lineBreakpoints) {
+        if (breakpoint.line == ar->currentline && sourceMatches(source, breakpoint.file)) {
+            stopAtLine(L, source, ar->currentline, "breakpoint");
+            return;
+        }
+    }
+}
+
+void Debugger::stopAtLine(lua_State* L, const std::string& source, int line, const char* reason)
+{
+    LineStop stop;
+    const sched::RequestCtx* ctx = sched::RequestCtx::of(L);
+    const sched::CoCtx* co = sched::RequestCtx::coOf(L);
+    stop.requestId = ctx ? ctx->requestId : 0;
+    stop.coroutineId = co ? co->id : 0;
+    stop.source = source;
+    stop.line = line;
+    stop.reason = reason;
+    m_lineStop = stop;
+    m_stoppedState = L;
+    m_lineStep.reset();
+    const auto began = std::chrono::steady_clock::now();
+    RESTYSCOPE_PROBE(
+        m_tracer, DebuggerPaused,
+        .request(stop.requestId).coroutine(stop.coroutineId).value(line).textTail(source));
+    {
+        std::lock_guard lock(m_commandMutex);
+        m_inLineStop = true;
+    }
+    if (m_onLineStop) {
+        m_onLineStop(stop);
+    }
+    // Nothing else runs: the engine thread serves inspection commands until told to go on.
+    for (;;) {
+        std::function<void()> command;
+        {
+            std::unique_lock lock(m_commandMutex);
+            m_commandReady.wait(lock, [this] { return !m_commands.empty() || !m_inLineStop; });
+            if (m_commands.empty()) {
+                break;
+            }
+            command = std::move(m_commands.front());
+            m_commands.pop_front();
+        }
+        command();
+    }
+    m_stoppedNs += std::chrono::duration_cast<std::chrono::nanoseconds>(
+                       std::chrono::steady_clock::now() - began)
+                       .count();
+    m_lineStop.reset();
+    m_stoppedState = nullptr;
+    updateHooks();
+}
+
+void Debugger::submit(std::function<void()> command)
+{
+    {
+        std::lock_guard lock(m_commandMutex);
+        if (m_inLineStop) {
+            m_commands.push_back(std::move(command));
+            m_commandReady.notify_one();
+            return;
+        }
+    }
+    m_post(std::move(command));
+}
+
+void Debugger::resumeFromLine(std::optional<LineStep> step)
+{
+    if (!m_stoppedState) {
+        return;
+    }
+    if (step) {
+        m_lineStep = step;
+        m_stepCoroutine = m_stoppedState;
+        m_stepDepth = stackDepth(m_stoppedState);
+    }
+    std::lock_guard lock(m_commandMutex);
+    m_inLineStop = false;
+    m_commandReady.notify_one();
+}
+
+std::vector<FrameInfo> Debugger::stack() const
+{
+    return m_stoppedState ? stackOf(m_stoppedState) : std::vector<FrameInfo>{};
+}
+
+bool Debugger::locals(int frame, std::vector<VariableInfo>& out) const
+{
+    return m_stoppedState && localsOf(m_stoppedState, frame, out);
+}
+
+bool Debugger::upvalues(int frame, std::vector<VariableInfo>& out) const
+{
+    return m_stoppedState && upvaluesOf(m_stoppedState, frame, out);
+}
+
+bool Debugger::eval(int frame, const std::string& expression, std::vector<VariableInfo>& out,
+                    std::string& error) const
+{
+    if (!m_stoppedState) {
+        error = "not stopped at a line";
+        return false;
+    }
+    return evaluate(m_stoppedState, frame, expression, out, error);
 }
 
 void Debugger::pauseNow()

@@ -10,14 +10,47 @@
 #include "engine/sched/scheduler.h"
 #include "engine/trace/tracer.h"
 
+#include "engine/debug/inspect.h"
+
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+struct lua_Debug;
 
 namespace restyscope::engine::sched {
 class LuaModule;
 }
 
 namespace restyscope::engine::debug {
+
+struct LineBreakpoint
+{
+    std::string file; // matched against the end of the chunk's source ("lua/x.lua")
+    int line = 0;
+    bool operator<(const LineBreakpoint& other) const
+    {
+        return line != other.line ? line < other.line : file < other.file;
+    }
+};
+
+// Where the engine stands at a line breakpoint or after a line step.
+struct LineStop
+{
+    std::uint64_t requestId = 0;
+    std::uint32_t coroutineId = 0;
+    std::string source;
+    int line = 0;
+    std::string reason; // "breakpoint", "step"
+};
+
+enum class LineStep { Into, Over, Out };
 
 struct BreakConditions
 {
@@ -31,7 +64,9 @@ struct BreakConditions
 class Debugger final : public sched::ResumeGate, public trace::EventSink
 {
 public:
-    Debugger(sched::Scheduler& scheduler, sched::LuaModule& lua, trace::Tracer& tracer);
+    // post runs a closure on the engine thread (Engine::post).
+    Debugger(sched::Scheduler& scheduler, sched::LuaModule& lua, trace::Tracer& tracer,
+             std::function<void(std::function<void()>)> post);
     ~Debugger() override;
     Debugger(const Debugger&) = delete;
     Debugger& operator=(const Debugger&) = delete;
@@ -51,11 +86,43 @@ public:
 
     Snapshot snapshot() const;
 
+    // Line breakpoints (engine thread). While any is set the VMs run with a line hook,
+    // which LuaJIT only calls from the interpreter: JIT compilation is off meanwhile.
+    void setLineBreakpoint(const LineBreakpoint& breakpoint);
+    void clearLineBreakpoint(const LineBreakpoint& breakpoint);
+    std::vector<LineBreakpoint> lineBreakpoints() const;
+    // Installs the hook on a VM made after the breakpoints were set.
+    void prepareVm(lua_State* L);
+
+    // Any thread: runs command on the engine thread; while stopped at a line it runs
+    // inside the stop (the event loop is blocked there).
+    void submit(std::function<void()> command);
+    // Called (engine thread) when the engine stops at a line.
+    void setLineStopObserver(std::function<void(const LineStop&)> observer)
+    {
+        m_onLineStop = std::move(observer);
+    }
+    // Engine thread, while stopped at a line.
+    std::optional<LineStop> lineStop() const { return m_lineStop; }
+    std::vector<FrameInfo> stack() const;
+    bool locals(int frame, std::vector<VariableInfo>& out) const;
+    bool upvalues(int frame, std::vector<VariableInfo>& out) const;
+    bool eval(int frame, const std::string& expression, std::vector<VariableInfo>& out,
+              std::string& error) const;
+    // Leaves the line stop: run on, or stop again at the next line of the same coroutine.
+    void resumeFromLine(std::optional<LineStep> step);
+    // Nanoseconds spent stopped at lines so far (the virtual clock leaves them out).
+    std::int64_t stoppedNs() const { return m_stoppedNs; }
+
     bool allowResume(const sched::RequestCtx& ctx, const sched::CoCtx& co) override;
     void onEvent(const trace::Event& event) override;
 
 private:
     void pauseNow();
+    static void lineHook(lua_State* L, lua_Debug* ar);
+    void onLine(lua_State* L, lua_Debug* ar);
+    void stopAtLine(lua_State* L, const std::string& source, int line, const char* reason);
+    void updateHooks();
 
     sched::Scheduler& m_scheduler;
     sched::LuaModule& m_lua;
@@ -65,6 +132,22 @@ private:
     int m_stepBudget = 0;
     bool m_draining = false;
     std::function<void()> m_onPaused;
+
+    std::function<void(std::function<void()>)> m_post;
+    std::set<LineBreakpoint> m_lineBreakpoints;
+    std::set<int> m_breakLines; // fast reject in the hook
+    std::optional<LineStep> m_lineStep;
+    lua_State* m_stepCoroutine = nullptr;
+    int m_stepDepth = 0;
+    std::optional<LineStop> m_lineStop;
+    lua_State* m_stoppedState = nullptr;
+    std::function<void(const LineStop&)> m_onLineStop;
+    std::int64_t m_stoppedNs = 0;
+
+    mutable std::mutex m_commandMutex;
+    std::condition_variable m_commandReady;
+    std::deque<std::function<void()>> m_commands;
+    bool m_inLineStop = false;
 };
 
 } // namespace restyscope::engine::debug

@@ -167,6 +167,9 @@ bool LuaModule::reloadCode(std::string& error)
         }
     }
     m_mainVm = std::move(vm);
+    if (m_vmObserver) {
+        m_vmObserver(m_mainVm->state());
+    }
     // Refs named slots of the old VM's cache table.
     for (auto& [handler, state] : m_directives) {
         state->mainRef = runtime::kRefNil;
@@ -223,6 +226,9 @@ std::shared_ptr<runtime::Vm> LuaModule::newRequestVm(std::string& error)
                                         delete dying;
                                     });
     ++m_requestVms;
+    if (m_vmObserver) {
+        m_vmObserver(vm->state());
+    }
     // lua_code_cache off: init_by_lua runs again in every request's VM (semantics 1.7.2).
     if (m_config.http && m_config.http->initByLua) {
         const runtime::InitChunk chunk = initChunkFor(*m_config.http->initByLua, m_config);

@@ -45,6 +45,11 @@ public:
     // "Reload code": a new main VM (init_by_lua runs again), as a HUP gives nginx; requests
     // in flight finish on the old one. False with the init error, the old VM kept.
     bool reloadCode(std::string& error);
+    // Called with every VM made from now on (the debugger's line hook).
+    void setVmObserver(std::function<void(lua_State*)> observer)
+    {
+        m_vmObserver = std::move(observer);
+    }
     // Forces lua_code_cache on or off for every location (nullopt: as configured).
     void setCodeCacheOverride(std::optional<bool> enabled) { m_codeCacheOverride = enabled; }
     std::optional<bool> codeCacheOverride() const { return m_codeCacheOverride; }
@@ -79,6 +84,7 @@ private:
     std::shared_ptr<runtime::Vm> m_mainVm;
     std::map<const conf::LuaHandler*, std::unique_ptr<DirectiveState>> m_directives;
     std::optional<bool> m_codeCacheOverride;
+    std::function<void(lua_State*)> m_vmObserver;
     std::size_t m_live = 0;
     std::map<std::uint64_t, std::weak_ptr<RequestCtx>> m_liveCtxs;
     std::size_t m_requestVms = 0;
