@@ -30,6 +30,8 @@ std::optional<CommandLine> parseCommandLine(const std::vector<std::string>& args
             testConfig = true;
         } else if (arg == "--headless") {
             headless = true;
+        } else if (arg == "--drain-events") {
+            line.drainEvents = true;
         } else if (arg == "--debug-stdio") {
             line.debugStdio = true;
         } else if (arg == "-p") {
@@ -88,6 +90,8 @@ std::string usageText()
            "  --trace FILE   write the event stream as JSON Lines to FILE\n"
            "  --debug-stdio  scripted stepping: commands on stdin, JSON on stdout\n"
            "  --export-chrome IN OUT  convert a --trace file to the Chrome trace format\n"
+           "  --drain-events consume the event stream in a thread and discard it (to measure\n"
+           "                 the probes' cost with a reader attached, as the GUI will be)\n"
            "\n"
            "DIR is an OpenResty prefix (with conf/nginx.conf) or a directory of Lua files.\n";
 }

@@ -15,6 +15,7 @@ struct CommandLine
     std::string confPath = "conf/nginx.conf"; // -c
     std::string directory;                    // positional DIR (GUI)
     std::string traceFile;                    // --trace
+    bool drainEvents = false;                 // --drain-events (benchmarks: a reading consumer)
     bool debugStdio = false;                  // --debug-stdio
     std::string exportInput;                  // --export-chrome IN OUT
     std::string exportOutput;

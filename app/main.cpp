@@ -4,10 +4,14 @@
 #include "app/debugstdio.h"
 #include "engine/debug/tracefile.h"
 #include "engine/engine.h"
+#include "engine/trace/eventring.h"
+#include "engine/trace/tracer.h"
 
+#include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <thread>
 
 namespace {
 
@@ -57,7 +61,28 @@ int runHeadless(const CommandLine& line)
         std::cerr << "restyscope: [emerg] " << error << '\n';
         return 1;
     }
+    // A consumer that reads every event and keeps none: the GUI bridge's load, without a GUI.
+    restyscope::engine::trace::EventRing drained(1 << 16);
+    std::atomic<bool> draining{line.drainEvents};
+    std::thread drainer;
+    if (line.drainEvents) {
+        engine.tracer().attach(&drained);
+        drainer = std::thread([&] {
+            std::vector<restyscope::engine::trace::Event> batch;
+            while (draining.load()) {
+                batch.clear();
+                if (drained.drain(batch, 4096) == 0) {
+                    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+                }
+            }
+        });
+    }
     const int code = line.debugStdio ? restyscope::app::runDebugStdio(engine) : engine.run();
+    if (drainer.joinable()) {
+        draining = false;
+        drainer.join();
+        engine.tracer().detach(&drained);
+    }
     trace.stop();
     return code;
 }

@@ -404,6 +404,7 @@ Snapshot Debugger::snapshot() const
             entry.sourcePath = row.sourcePath;
             entry.bytes = row.bytes;
             entry.loadTimeNs = row.loadTimeNs;
+            entry.hits = row.hits;
             entry.changedOnDisk =
                 !row.sourcePath.empty() && fileChangedSince(row.sourcePath, row.fileMtimeNs);
             info.cache.push_back(std::move(entry));

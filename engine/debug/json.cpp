@@ -129,6 +129,7 @@ std::string toJson(const VmInfo& vm)
                ",\"chunk\":" + jsonString(e.chunkName) + ",\"file\":" + jsonString(e.sourcePath) +
                ",\"bytes\":" + std::to_string(e.bytes) +
                ",\"load_ns\":" + std::to_string(e.loadTimeNs) +
+               ",\"hits\":" + std::to_string(e.hits) +
                ",\"changed\":" + (e.changedOnDisk ? "true" : "false") + "}";
     }
     out += "],\"package_loaded\":[";

@@ -50,6 +50,7 @@ struct CacheEntry
     std::string sourcePath;
     std::size_t bytes = 0;
     std::int64_t loadTimeNs = 0;
+    std::uint64_t hits = 0;
     bool changedOnDisk = false; // the file's mtime is newer than when it was loaded
 };
 

@@ -141,6 +141,13 @@ bool CodeCache::store(const std::string& key, int& ref, const LoadContext& ctx)
     return true;
 }
 
+void CodeCache::countHit(const std::string& key)
+{
+    if (const auto it = m_meta.find(key); it != m_meta.end()) {
+        ++it->second.hits;
+    }
+}
+
 CodeResult CodeCache::loadInline(const std::string& key, int& ref, std::string_view source,
                                  const std::string& chunkName, const LoadContext& ctx)
 {
@@ -150,7 +157,10 @@ CodeResult CodeCache::loadInline(const std::string& key, int& ref, std::string_v
     std::string error;
 
     switch (lookup(key, ref, ctx, error)) {
-    case Lookup::Hit: result.hit = true; return result;
+    case Lookup::Hit:
+        countHit(key);
+        result.hit = true;
+        return result;
     case Lookup::Error:
         result.status = LoadStatus::Error;
         result.error = error;
@@ -197,7 +207,10 @@ CodeResult CodeCache::loadFile(const std::string& absolutePath, const std::strin
     CodeResult result;
     std::string error;
     switch (lookup(key, ref, ctx, error)) {
-    case Lookup::Hit: result.hit = true; return result;
+    case Lookup::Hit:
+        countHit(key);
+        result.hit = true;
+        return result;
     case Lookup::Error:
         result.status = LoadStatus::Error;
         result.error = error;
@@ -269,6 +282,7 @@ std::vector<CacheEntryInfo> CodeCache::snapshot() const
         row.bytes = it->second.bytes;
         row.loadTimeNs = it->second.loadTimeNs;
         row.fileMtimeNs = it->second.fileMtimeNs;
+        row.hits = it->second.hits;
         row.bytecode = it->second.bytecode;
     };
 

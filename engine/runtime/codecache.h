@@ -70,6 +70,7 @@ struct CacheEntryInfo
     std::size_t bytes = 0;
     std::int64_t loadTimeNs = 0;  // read + compile + factory build
     std::int64_t fileMtimeNs = 0; // the file's modification time when it was loaded (files)
+    std::uint64_t hits = 0;       // lookups answered from the cache since it was stored
     bool bytecode = false;
     bool known = false; // false: in the table but not stored through this CodeCache
 };
@@ -106,9 +107,11 @@ private:
         std::size_t bytes = 0;
         std::int64_t loadTimeNs = 0;
         std::int64_t fileMtimeNs = 0;
+        std::uint64_t hits = 0;
         bool bytecode = false;
     };
     enum class Lookup { Hit, Miss, Error };
+    void countHit(const std::string& key);
 
     Lookup lookup(const std::string& key, int& ref, const LoadContext& ctx, std::string& error);
     bool store(const std::string& key, int& ref, const LoadContext& ctx);

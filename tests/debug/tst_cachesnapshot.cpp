@@ -76,6 +76,7 @@ private slots:
         std::set<std::string> inSnapshot;
         bool changed = true;
         bool modLoaded = false;
+        std::uint64_t hitsOfA = 0;
         engine.call([&](engine::Engine& e) {
             inRegistry = registryKeys(e.mainVmState());
             const auto snapshot = e.debugger().snapshot();
@@ -84,6 +85,9 @@ private slots:
                     inSnapshot.insert(entry.key);
                 }
                 changed = changed && entry.changedOnDisk;
+                if (entry.sourcePath.ends_with("/lua/a.lua") && entry.ref == -2) {
+                    hitsOfA = entry.hits; // the variable-path entry: /f/a twice
+                }
             }
             for (const auto& name : mainVm(snapshot)->packageLoaded) {
                 modLoaded = modLoaded || name == "mod";
@@ -93,6 +97,7 @@ private slots:
         QCOMPARE(inSnapshot, inRegistry);
         QVERIFY(!changed);
         QVERIFY(modLoaded);
+        QCOMPARE(hitsOfA, std::uint64_t(1)); // one miss, then one hit
 
         std::this_thread::sleep_for(std::chrono::milliseconds(20)); // a later mtime
         engine.writeFile("lua/b.lua", "ngx.say('b edited')");
