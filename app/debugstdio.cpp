@@ -100,6 +100,11 @@ std::string execute(engine::Engine& engine, const std::string& line)
                 command == "locals" ? debugger.locals(frame, vars) : debugger.upvalues(frame, vars);
             return answer(command, ok, "\"variables\":" + variablesJson(vars));
         }
+        if (command == "request") {
+            std::vector<engine::debug::VariableInfo> vars;
+            const bool ok = debugger.requestView(vars);
+            return answer(command, ok, "\"variables\":" + variablesJson(vars));
+        }
         if (command == "eval") {
             std::string expression;
             std::getline(words, expression);

@@ -232,6 +232,33 @@ void Debugger::submit(std::function<void()> command)
     m_post(std::move(command));
 }
 
+bool Debugger::requestView(std::vector<VariableInfo>& out) const
+{
+    if (!m_stoppedState || !sched::RequestCtx::of(m_stoppedState)) {
+        return false;
+    }
+    static constexpr const char* kViews[][2] = {
+        {"ngx.ctx", "ngx.ctx"},
+        {"ngx.var.request_method", "ngx.var.request_method"},
+        {"ngx.var.uri", "ngx.var.uri"},
+        {"ngx.var.args", "ngx.var.args"},
+        {"ngx.var.request_uri", "ngx.var.request_uri"},
+        {"ngx.var.host", "ngx.var.host"},
+        {"ngx.var.remote_addr", "ngx.var.remote_addr"},
+        {"ngx.status", "ngx.status"},
+    };
+    for (const auto& [name, expression] : kViews) {
+        std::vector<VariableInfo> result;
+        std::string error;
+        if (evaluate(m_stoppedState, 0, expression, result, error) && !result.empty()) {
+            out.push_back({name, result.front().type, result.front().value});
+        } else {
+            out.push_back({name, "error", error});
+        }
+    }
+    return true;
+}
+
 void Debugger::resumeFromLine(std::optional<LineStep> step)
 {
     if (!m_stoppedState) {

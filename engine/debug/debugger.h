@@ -109,6 +109,8 @@ public:
     bool upvalues(int frame, std::vector<VariableInfo>& out) const;
     bool eval(int frame, const std::string& expression, std::vector<VariableInfo>& out,
               std::string& error) const;
+    // ngx.ctx and the common ngx.var entries of the paused coroutine's request.
+    bool requestView(std::vector<VariableInfo>& out) const;
     // Leaves the line stop: run on, or stop again at the next line of the same coroutine.
     void resumeFromLine(std::optional<LineStep> step);
     // Nanoseconds spent stopped at lines so far (the virtual clock leaves them out).

@@ -107,7 +107,7 @@ private slots:
         QCOMPARE(stops.last().reason, std::string("breakpoint"));
         QVERIFY(stops.last().source.ends_with("/lua/t.lua"));
 
-        std::string locals, upvalues, evaluated, frames;
+        std::string locals, upvalues, evaluated, frames, request;
         inStop([&] {
             std::vector<engine::debug::VariableInfo> vars;
             debugger->locals(0, vars);
@@ -120,11 +120,19 @@ private slots:
             debugger->eval(0, "prefix .. (n + 1)", vars, evalError);
             evaluated = render(vars) + evalError;
             frames = std::to_string(debugger->stack().size());
+            vars.clear();
+            debugger->requestView(vars);
+            for (const auto& v : vars) {
+                if (v.name == "ngx.var.uri" || v.name == "ngx.var.request_method") {
+                    request += v.name + "=" + v.value + " ";
+                }
+            }
         });
         QCOMPARE(locals, std::string("n=21"));
         QCOMPARE(upvalues, std::string("prefix=\"p\""));
         QCOMPARE(evaluated, std::string("1=\"p22\""));
         QCOMPARE(frames, std::string("1")); // a user thread's stack starts at its function
+        QCOMPARE(request, std::string("ngx.var.request_method=\"GET\" ngx.var.uri=\"/t\" "));
 
         inStop([&] { debugger->resumeFromLine(engine::debug::LineStep::Over); });
         QVERIFY(stops.waitFor(2));
