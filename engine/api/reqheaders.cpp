@@ -1,4 +1,5 @@
 #include "engine/api/reqheaders.h"
+#include "engine/api/respheaders.h"
 
 #include "engine/api/codec.h"
 #include "engine/http/request.h"
@@ -8,27 +9,6 @@
 namespace restyscope::engine::api {
 
 namespace {
-
-bool parseLength(std::string_view text, std::int64_t& out)
-{
-    if (text.empty()) {
-        return false;
-    }
-    std::int64_t value = 0;
-    constexpr std::int64_t limit = std::numeric_limits<std::int64_t>::max();
-    for (const char c : text) {
-        if (c < '0' || c > '9') {
-            return false;
-        }
-        const int digit = c - '0';
-        if (value > (limit - digit) / 10) {
-            return false;
-        }
-        value = value * 10 + digit;
-    }
-    out = value;
-    return true;
-}
 
 void setLines(http::Request& request, const std::string& name, const std::string& value,
               bool override)
@@ -130,7 +110,7 @@ bool setInputHeader(http::Request& request, std::string_view rawName, std::strin
             request.contentLength = -1;
         } else {
             std::int64_t length = 0;
-            if (!parseLength(value, length)) {
+            if (!parseContentLength(value, length)) {
                 return false;
             }
             request.contentLength = length;

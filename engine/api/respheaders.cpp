@@ -161,8 +161,9 @@ void setMulti(http::ResponseHeaders& headers, std::string_view canonical, std::s
     headers.headers.push_back({std::string(name), std::string(value)});
 }
 
-// ngx_atoof: decimal digits only, no sign, no overflow.
-bool parseLength(std::string_view text, std::int64_t& out)
+} // namespace
+
+bool parseContentLength(std::string_view text, std::int64_t& out)
 {
     if (text.empty()) {
         return false;
@@ -182,8 +183,6 @@ bool parseLength(std::string_view text, std::int64_t& out)
     out = value;
     return true;
 }
-
-} // namespace
 
 std::string transformUnderscores(std::string_view name)
 {
@@ -237,7 +236,7 @@ bool setOutputHeader(http::ResponseHeaders& headers, ResponseHeaderState& state,
             return true;
         }
         std::int64_t length = 0;
-        if (!parseLength(value, length)) {
+        if (!parseContentLength(value, length)) {
             return false;
         }
         headers.contentLength = length;

@@ -55,4 +55,7 @@ std::vector<std::string> getOutputHeader(const http::ResponseHeaders& headers,
 // The underscores of an ngx.header key as hyphens (lua_transform_underscores_in_response_headers).
 std::string transformUnderscores(std::string_view name);
 
+// ngx_atoof, as nginx reads a Content-Length: decimal digits only, no sign, no overflow.
+bool parseContentLength(std::string_view text, std::int64_t& out);
+
 } // namespace restyscope::engine::api
