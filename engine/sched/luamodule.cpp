@@ -73,7 +73,20 @@ LuaModule::LuaModule(const conf::Config& config, Scheduler& scheduler, http::Pha
     });
 }
 
-LuaModule::~LuaModule() = default;
+LuaModule::~LuaModule()
+{
+    // Requests that never finished (the engine stops while they are parked) hold their
+    // ctx and their request in a cycle; break it so their coroutines and VMs go too.
+    for (const auto& ctx : liveRequests()) {
+        ctx->aborted = true;
+        ctx->killAll();
+        if (ctx->http) {
+            ctx->http->luaCtx.reset();
+        }
+    }
+    m_liveCtxs.clear();
+    m_scheduler.setResultHandler(nullptr);
+}
 
 runtime::Vm& LuaModule::mainVm()
 {
