@@ -36,15 +36,21 @@ bool headerNameMatches(std::string_view header, std::string_view variablePart)
 
 std::optional<std::string> headerVariable(const Request& r, std::string_view name)
 {
+    // nginx 1.22 joins repeated Cookie (with "; ") and X-Forwarded-For (with ", ") lines;
+    // for any other header $http_NAME is the first line.
+    const bool joined = name == "cookie" || name == "x_forwarded_for";
     std::optional<std::string> value;
     for (const auto& field : r.headers) {
-        if (headerNameMatches(field.name, name)) {
-            // nginx joins repeated headers; cookies with "; ", others with ", ".
-            if (value) {
-                value->append(name == "cookie" ? "; " : ", ").append(field.value);
-            } else {
-                value = field.value;
+        if (!headerNameMatches(field.name, name)) {
+            continue;
+        }
+        if (!value) {
+            value = field.value;
+            if (!joined) {
+                break;
             }
+        } else {
+            value->append(name == "cookie" ? "; " : ", ").append(field.value);
         }
     }
     return value;
