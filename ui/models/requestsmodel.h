@@ -1,0 +1,54 @@
+#pragma once
+// The Requests view: one row per request, from RequestBegin/PhaseEnter/RequestEnd events
+// applied in batches; the VM column comes from snapshots. Bounded: the oldest rows go and
+// droppedCount() says how many.
+
+#include "engine/debug/snapshot.h"
+#include "engine/trace/event.h"
+#include "ui/models/modelbase.h"
+
+namespace restyscope::ui {
+
+struct RequestRow
+{
+    quint64 id = 0;
+    QString request; // "GET /api/threads"
+    int status = 0;  // 0 while running
+    qint64 beginNs = 0;
+    qint64 endNs = 0;
+    QString phase;
+    QString vm; // "main 1" (lua_code_cache on) or "request 4"
+};
+
+namespace requestsmodel {
+enum Columns { IdColumn, RequestColumn, StatusColumn, DurationColumn, PhaseColumn, VmColumn,
+               NUM_COLUMNS };
+}
+using RequestsModelBase = TableModelBase<RequestRow, requestsmodel::NUM_COLUMNS>;
+
+class RequestsModel : public RequestsModelBase
+{
+    Q_OBJECT
+public:
+    using Columns = requestsmodel::Columns;
+    explicit RequestsModel(QObject* parent = nullptr, int maxRows = 5000);
+
+    void applyEvents(const QVector<engine::trace::Event>& events);
+    void applySnapshot(const engine::debug::Snapshot& snapshot);
+    quint64 droppedCount() const { return m_dropped; }
+
+Q_SIGNALS:
+    void droppedCountChanged(quint64 dropped);
+
+protected:
+    QVariant cell(const RequestRow& row, int column, int role) const override;
+    QString headerText(int column) const override;
+
+private:
+    int rowOf(quint64 id) const;
+
+    int m_maxRows;
+    quint64 m_dropped = 0;
+};
+
+} // namespace restyscope::ui
