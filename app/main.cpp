@@ -1,4 +1,4 @@
-// restyscope: GUI (later), headless engine, or config check, like nginx's own binary.
+// restyscope: the desktop GUI, headless engine, or config check, like nginx's own binary.
 
 #include "app/commandline.h"
 #include "app/debugstdio.h"
@@ -6,6 +6,7 @@
 #include "engine/engine.h"
 #include "engine/trace/eventring.h"
 #include "engine/trace/tracer.h"
+#include "ui/gui.h"
 
 #include <atomic>
 #include <cstdio>
@@ -123,9 +124,7 @@ int main(int argc, char** argv)
     case CommandLine::Mode::TestConfig: return testConfig(*line);
     case CommandLine::Mode::ExportChrome: return exportChrome(*line);
     case CommandLine::Mode::Headless: return runHeadless(*line);
-    case CommandLine::Mode::Gui:
-        std::cerr << "restyscope: the desktop GUI is not built yet; running headless\n";
-        return runHeadless(*line);
+    case CommandLine::Mode::Gui: return restyscope::ui::runGui(argc, argv, line->prefix);
     }
     return 0;
 }

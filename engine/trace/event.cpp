@@ -15,7 +15,9 @@ constexpr std::string_view kEllipsis = "...";
 void Event::setText(std::string_view s)
 {
     const std::size_t n = std::min(s.size(), kMaxText);
-    std::memcpy(text, s.data(), n);
+    if (n != 0) { // an empty view may carry a null pointer, which memcpy must not see
+        std::memcpy(text, s.data(), n);
+    }
     text[n] = '\0';
     textLength = static_cast<std::uint8_t>(n);
     textTruncated = n < s.size();

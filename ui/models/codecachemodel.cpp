@@ -10,8 +10,8 @@ void CodeCacheModel::setSnapshot(const engine::debug::Snapshot& snapshot)
 {
     QVector<CacheRow> rows;
     for (const auto& vm : snapshot.vms) {
-        const QString name =
-            (vm.main ? QStringLiteral("main ") : QStringLiteral("request ")) + QString::number(vm.id);
+        const QString name = (vm.main ? QStringLiteral("main ") : QStringLiteral("request ")) +
+                             QString::number(vm.id);
         for (const auto& entry : vm.cache) {
             rows.append(CacheRow{name, entry});
         }

@@ -14,8 +14,16 @@ struct CacheRow
 };
 
 namespace codecachemodel {
-enum Columns { VmColumn, KeyColumn, ChunkColumn, FileColumn, BytesColumn, HitsColumn,
-               ChangedColumn, NUM_COLUMNS };
+enum Columns {
+    VmColumn,
+    KeyColumn,
+    ChunkColumn,
+    FileColumn,
+    BytesColumn,
+    HitsColumn,
+    ChangedColumn,
+    NUM_COLUMNS
+};
 }
 using CodeCacheModelBase = TableModelBase<CacheRow, codecachemodel::NUM_COLUMNS>;
 

@@ -16,10 +16,7 @@ QString coroutineLabel(engine::trace::CoroutineType type, quint32 id)
     return coroutineTypeText(type) + QLatin1Char(' ') + QString::number(id);
 }
 
-CoroutineTreeModel::CoroutineTreeModel(QObject* parent)
-    : CoroutineTreeModelBase(parent)
-{
-}
+CoroutineTreeModel::CoroutineTreeModel(QObject* parent) : CoroutineTreeModelBase(parent) {}
 
 void CoroutineTreeModel::setSnapshot(const engine::debug::Snapshot& snapshot)
 {
@@ -29,8 +26,8 @@ void CoroutineTreeModel::setSnapshot(const engine::debug::Snapshot& snapshot)
         CoroutineRow head;
         head.isRequest = true;
         head.requestId = request.id;
-        head.requestText = QString::fromStdString(request.method) + QLatin1Char(' ')
-                           + QString::fromStdString(request.uri);
+        head.requestText = QString::fromStdString(request.method) + QLatin1Char(' ') +
+                           QString::fromStdString(request.uri);
         head.phase = QString::fromStdString(request.phase);
         const int requestNode = addNode(std::move(head));
         // Coroutines come in creation order, so a parent always precedes its children.
@@ -39,9 +36,9 @@ void CoroutineTreeModel::setSnapshot(const engine::debug::Snapshot& snapshot)
             CoroutineRow row;
             row.requestId = request.id;
             row.coroutine = co;
-            row.nextResume = !snapshot.ready.empty()
-                             && snapshot.ready.front().requestId == request.id
-                             && snapshot.ready.front().coroutineId == co.id;
+            row.nextResume = !snapshot.ready.empty() &&
+                             snapshot.ready.front().requestId == request.id &&
+                             snapshot.ready.front().coroutineId == co.id;
             const int parent = nodes.value(co.parentId, requestNode);
             nodes.insert(co.id, addNode(std::move(row), parent));
         }
@@ -95,8 +92,8 @@ QVariant CoroutineTreeModel::cell(const CoroutineRow& row, int column, int role)
                              : static_cast<qulonglong>(co.id);
     } else if (role == Qt::ForegroundRole && finished) {
         return QBrush(QPalette().color(QPalette::Disabled, QPalette::Text));
-    } else if (role == Qt::DecorationRole && column == ReasonColumn && !finished
-               && !row.isRequest) {
+    } else if (role == Qt::DecorationRole && column == ReasonColumn && !finished &&
+               !row.isRequest) {
         const QColor color = yieldReasonColor(co.reason);
         return color.isValid() ? QVariant(color) : QVariant();
     } else if (role == Qt::FontRole && (row.nextResume || row.isRequest)) {

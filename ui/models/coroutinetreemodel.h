@@ -19,8 +19,14 @@ struct CoroutineRow
 };
 
 namespace coroutinetreemodel {
-enum Columns { CoroutineColumn, StatusColumn, ReasonColumn, WaitingColumn, ResumesColumn,
-               NUM_COLUMNS };
+enum Columns {
+    CoroutineColumn,
+    StatusColumn,
+    ReasonColumn,
+    WaitingColumn,
+    ResumesColumn,
+    NUM_COLUMNS
+};
 }
 using CoroutineTreeModelBase = TreeModelBase<CoroutineRow, coroutinetreemodel::NUM_COLUMNS>;
 

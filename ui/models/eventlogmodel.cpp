@@ -7,8 +7,7 @@ namespace restyscope::ui {
 using namespace eventlogmodel;
 
 EventLogModel::EventLogModel(QObject* parent, int capacity)
-    : EventLogModelBase(parent)
-    , m_capacity(capacity)
+    : EventLogModelBase(parent), m_capacity(capacity)
 {
 }
 
@@ -50,8 +49,7 @@ QVariant EventLogModel::cell(const engine::trace::Event& event, int column, int 
     if (role == Qt::DisplayRole) {
         switch (column) {
         case SeqColumn: return QString::number(event.seq);
-        case TimeColumn:
-            return QString::number(double(event.timeNs - m_originNs) / 1e6, 'f', 3);
+        case TimeColumn: return QString::number(double(event.timeNs - m_originNs) / 1e6, 'f', 3);
         case RequestColumn: return event.requestId ? QString::number(event.requestId) : QString();
         case CoroutineColumn:
             return event.coroutineId ? QString::number(event.coroutineId) : QString();

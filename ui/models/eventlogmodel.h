@@ -8,8 +8,17 @@
 namespace restyscope::ui {
 
 namespace eventlogmodel {
-enum Columns { SeqColumn, TimeColumn, RequestColumn, CoroutineColumn, KindColumn, ReasonColumn,
-               ValueColumn, TextColumn, NUM_COLUMNS };
+enum Columns {
+    SeqColumn,
+    TimeColumn,
+    RequestColumn,
+    CoroutineColumn,
+    KindColumn,
+    ReasonColumn,
+    ValueColumn,
+    TextColumn,
+    NUM_COLUMNS
+};
 }
 using EventLogModelBase = TableModelBase<engine::trace::Event, eventlogmodel::NUM_COLUMNS>;
 

@@ -16,8 +16,7 @@ enum ModelRoles {
     IdRole,                  // the engine id of the row (request, coroutine), when it has one
 };
 
-template <typename Row, int Columns>
-class TableModelBase : public QAbstractTableModel
+template <typename Row, int Columns> class TableModelBase : public QAbstractTableModel
 {
 public:
     using QAbstractTableModel::QAbstractTableModel;
@@ -32,7 +31,8 @@ public:
     }
     QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override
     {
-        if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid)) {
+        if (!checkIndex(index,
+                        CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid)) {
             return {};
         }
         return cell(m_rows.at(index.row()), index.column(), role);
@@ -40,8 +40,8 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation,
                         int role = Qt::DisplayRole) const override
     {
-        if (orientation == Qt::Horizontal && role == Qt::DisplayRole && section >= 0
-            && section < Columns) {
+        if (orientation == Qt::Horizontal && role == Qt::DisplayRole && section >= 0 &&
+            section < Columns) {
             return headerText(section);
         }
         return {};
@@ -91,8 +91,7 @@ protected:
     QVector<Row> m_rows;
 };
 
-template <typename Row, int Columns>
-class TreeModelBase : public QAbstractItemModel
+template <typename Row, int Columns> class TreeModelBase : public QAbstractItemModel
 {
 public:
     using QAbstractItemModel::QAbstractItemModel;
@@ -134,8 +133,8 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation,
                         int role = Qt::DisplayRole) const override
     {
-        if (orientation == Qt::Horizontal && role == Qt::DisplayRole && section >= 0
-            && section < Columns) {
+        if (orientation == Qt::Horizontal && role == Qt::DisplayRole && section >= 0 &&
+            section < Columns) {
             return headerText(section);
         }
         return {};

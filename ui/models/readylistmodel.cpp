@@ -75,8 +75,8 @@ void ReadyListModel::setSnapshot(const engine::debug::Snapshot& snapshot)
                 }
             }
         }
-        row.coroutine = info ? coroutineLabel(info->type, info->id)
-                             : QString::number(ready.coroutineId);
+        row.coroutine =
+            info ? coroutineLabel(info->type, info->id) : QString::number(ready.coroutineId);
         row.why = resumeWhy(info);
         row.reason = info ? info->reason : engine::trace::YieldReason::None;
         rows.append(std::move(row));

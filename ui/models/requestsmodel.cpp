@@ -10,8 +10,7 @@ using engine::trace::EventKind;
 using namespace requestsmodel;
 
 RequestsModel::RequestsModel(QObject* parent, int maxRows)
-    : RequestsModelBase(parent)
-    , m_maxRows(maxRows)
+    : RequestsModelBase(parent), m_maxRows(maxRows)
 {
 }
 
@@ -55,17 +54,27 @@ void RequestsModel::applyEvents(const QVector<engine::trace::Event>& events)
             added.append(std::move(row));
             continue;
         }
-        if (event.kind != EventKind::RequestEnd && event.kind != EventKind::PhaseEnter) {
+        const bool vmEvent =
+            event.vmId != 0 && (event.kind == EventKind::VmCreate || event.vmId == m_mainVmId);
+        if (event.kind != EventKind::RequestEnd && event.kind != EventKind::PhaseEnter &&
+            !vmEvent) {
             continue;
         }
         RequestRow* row = find(event.requestId);
         if (!row) {
             continue; // began before the model was attached, or already dropped
         }
+        if (vmEvent && row->vm.isEmpty()) {
+            // A VM made for the request (lua_code_cache off), or the main VM at work for it.
+            row->vm = (event.kind == EventKind::VmCreate ? QStringLiteral("request ")
+                                                         : QStringLiteral("main ")) +
+                      QString::number(event.vmId);
+        }
         if (event.kind == EventKind::PhaseEnter) {
             const auto text = event.textView();
             row->phase = QString::fromUtf8(text.data(), static_cast<qsizetype>(text.size()));
-        } else {
+        } else if (event.kind == EventKind::RequestEnd) {
+            row->done = true;
             row->status = static_cast<int>(event.value);
             row->endNs = event.timeNs;
             row->phase = QStringLiteral("done");
@@ -83,6 +92,11 @@ void RequestsModel::applyEvents(const QVector<engine::trace::Event>& events)
 
 void RequestsModel::applySnapshot(const engine::debug::Snapshot& snapshot)
 {
+    for (const auto& vm : snapshot.vms) {
+        if (vm.main) {
+            m_mainVmId = vm.id;
+        }
+    }
     int firstChanged = INT_MAX;
     int lastChanged = -1;
     for (const auto& request : snapshot.requests) {
@@ -90,8 +104,8 @@ void RequestsModel::applySnapshot(const engine::debug::Snapshot& snapshot)
         if (row < 0) {
             continue;
         }
-        QString vm = (request.sharedVm ? QStringLiteral("main ") : QStringLiteral("request "))
-                     + QString::number(request.vmId);
+        QString vm = (request.sharedVm ? QStringLiteral("main ") : QStringLiteral("request ")) +
+                     QString::number(request.vmId);
         if (m_rows[row].vm != vm) {
             m_rows[row].vm = std::move(vm);
             firstChanged = std::min(firstChanged, row);
@@ -116,15 +130,15 @@ QString RequestsModel::headerText(int column) const
 
 QVariant RequestsModel::cell(const RequestRow& row, int column, int role) const
 {
-    const bool done = row.endNs != 0;
+    const bool done = row.done;
     if (role == Qt::DisplayRole) {
         switch (column) {
         case IdColumn: return QString::number(row.id);
         case RequestColumn: return row.request;
         case StatusColumn: return done ? QString::number(row.status) : QString();
         case DurationColumn:
-            return done ? QString::number(double(row.endNs - row.beginNs) / 1e6, 'f', 1)
-                              + QStringLiteral(" ms")
+            return done ? QString::number(double(row.endNs - row.beginNs) / 1e6, 'f', 1) +
+                              QStringLiteral(" ms")
                         : QStringLiteral("running");
         case PhaseColumn: return row.phase;
         case VmColumn: return row.vm;
@@ -140,8 +154,8 @@ QVariant RequestsModel::cell(const RequestRow& row, int column, int role) const
         return row.id;
     } else if (role == Qt::ForegroundRole && done && row.status >= 500) {
         return QBrush(QColor(0xc6, 0x28, 0x28));
-    } else if (role == Qt::TextAlignmentRole
-               && (column == IdColumn || column == StatusColumn || column == DurationColumn)) {
+    } else if (role == Qt::TextAlignmentRole &&
+               (column == IdColumn || column == StatusColumn || column == DurationColumn)) {
         return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
     }
     return {};

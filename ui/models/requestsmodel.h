@@ -16,13 +16,21 @@ struct RequestRow
     int status = 0;  // 0 while running
     qint64 beginNs = 0;
     qint64 endNs = 0;
+    bool done = false;
     QString phase;
     QString vm; // "main 1" (lua_code_cache on) or "request 4"
 };
 
 namespace requestsmodel {
-enum Columns { IdColumn, RequestColumn, StatusColumn, DurationColumn, PhaseColumn, VmColumn,
-               NUM_COLUMNS };
+enum Columns {
+    IdColumn,
+    RequestColumn,
+    StatusColumn,
+    DurationColumn,
+    PhaseColumn,
+    VmColumn,
+    NUM_COLUMNS
+};
 }
 using RequestsModelBase = TableModelBase<RequestRow, requestsmodel::NUM_COLUMNS>;
 
@@ -34,6 +42,7 @@ public:
     explicit RequestsModel(QObject* parent = nullptr, int maxRows = 5000);
 
     void applyEvents(const QVector<engine::trace::Event>& events);
+    // The VM column of live requests, and which VM is the main one (for later events).
     void applySnapshot(const engine::debug::Snapshot& snapshot);
     quint64 droppedCount() const { return m_dropped; }
 
@@ -49,6 +58,7 @@ private:
 
     int m_maxRows;
     quint64 m_dropped = 0;
+    quint32 m_mainVmId = 0; // learnt from snapshots
 };
 
 } // namespace restyscope::ui

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Screenshots of the desktop app under Xvfb, written to BUILD/screenshots/:
+#   idle.png     the example prefix served, no request yet
+#   paused.png   paused mid-request: GET /api/threads after two Step resumes (F10)
+#   done.png     after Continue (F5): the request finished, its events in the log
+# Keys go to the window through XTest (python3 ctypes and libXtst, no extra package).
+# Usage: scripts/screenshot.sh [BUILD_DIR]   (default build/gui)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=$(cd "${1:-$root/build/gui}" && pwd)
+
+if [ -z "${RESTYSCOPE_IN_XVFB:-}" ]; then
+    exec env RESTYSCOPE_IN_XVFB=1 xvfb-run -a -s "-screen 0 1440x900x24" "$0" "$build"
+fi
+
+out="$build/screenshots"
+mkdir -p "$out"
+work=$(mktemp -d)
+app_pid=""
+curl_pid=""
+cleanup() {
+    [ -n "$curl_pid" ] && kill "$curl_pid" 2>/dev/null || true
+    [ -n "$app_pid" ] && kill "$app_pid" 2>/dev/null || true
+    wait 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+# A copy of the example on a free port; settings and data in the scratch dir.
+cp -r "$root/resources/example" "$work/prefix"
+mkdir -p "$work/prefix/logs"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+sed -i "s/127\.0\.0\.1:8080/127.0.0.1:$port/" "$work/prefix/conf/nginx.conf"
+export XDG_CONFIG_HOME="$work/config" XDG_DATA_HOME="$work/data" XDG_RUNTIME_DIR="$work/run"
+mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
+
+key() {
+    python3 - "$1" <<'PY'
+import ctypes, sys
+x = ctypes.cdll.LoadLibrary("libX11.so.6")
+xt = ctypes.cdll.LoadLibrary("libXtst.so.6")
+x.XOpenDisplay.restype = ctypes.c_void_p
+x.XStringToKeysym.restype = ctypes.c_ulong
+d = ctypes.c_void_p(x.XOpenDisplay(None))
+code = x.XKeysymToKeycode(d, ctypes.c_ulong(x.XStringToKeysym(sys.argv[1].encode())))
+xt.XTestFakeKeyEvent(d, code, True, 0)
+xt.XTestFakeKeyEvent(d, code, False, 0)
+x.XFlush(d)
+x.XCloseDisplay(d)
+PY
+}
+shot() {
+    import -window root "$out/$1.png"
+    echo "screenshot: $out/$1.png"
+}
+
+"$build/app/restyscope" "$work/prefix" 2>"$work/app.log" &
+app_pid=$!
+for _ in $(seq 50); do
+    curl -s -o /dev/null "http://127.0.0.1:$port/" && break
+    sleep 0.2
+done
+curl -s -o /dev/null "http://127.0.0.1:$port/api/hello" || true
+sleep 1
+shot idle
+
+key F6 # Pause
+sleep 0.5
+curl -s -m 60 -o "$work/response" "http://127.0.0.1:$port/api/threads" &
+curl_pid=$!
+sleep 1
+key F10 # Step: the entry thread runs until it spawns user thread a
+sleep 0.5
+key F10 # Step: user thread a runs until it sleeps
+sleep 1
+shot paused
+
+key F5 # Continue
+wait "$curl_pid" || true
+curl_pid=""
+sleep 1
+shot done
+echo "response: $(tr '\n' ' ' <"$work/response")"
