@@ -91,7 +91,7 @@ std::string usageText()
            "  --debug-stdio  scripted stepping: commands on stdin, JSON on stdout\n"
            "  --export-chrome IN OUT  convert a --trace file to the Chrome trace format\n"
            "  --drain-events consume the event stream in a thread and discard it (to measure\n"
-           "                 the probes' cost with a reader attached, as the GUI will be)\n"
+           "                 the probes' cost with a reader attached, as the GUI has)\n"
            "\n"
            "DIR is an OpenResty prefix (with conf/nginx.conf) or a directory of Lua files.\n";
 }

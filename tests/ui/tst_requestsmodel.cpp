@@ -48,12 +48,17 @@ private slots:
             << QStringList{QStringLiteral("2 | GET /2 |  | running |  | "),
                            QStringLiteral("3 | GET /3 |  | running |  | ")}
             << quint64(1);
-        QTest::newRow("a VM made for the request")
-            << QStringLiteral("request-begin req=2 text=GET /off\n"
-                              "vm-create req=2 vm=6 text=request\n"
-                              "cache-lookup req=2 vm=6 text=nhlf_x\n"
+        QTest::newRow("the main VM and a VM made for a request")
+            << QStringLiteral("vm-create vm=1 text=main\n"
+                              "request-begin req=2 text=GET /off\n"
+                              "request-begin req=3 text=GET /on\n"
+                              "vm-create vm=6 text=request\n"
+                              "phase-enter req=2 vm=6 text=content\n"
+                              "phase-enter req=3 vm=1 text=content\n"
                               "request-end req=2 value=200\n")
-            << 10 << QStringList{QStringLiteral("2 | GET /off | 200 | 0.0 ms | done | request 6")}
+            << 10
+            << QStringList{QStringLiteral("2 | GET /off | 200 | 0.0 ms | done | request 6"),
+                           QStringLiteral("3 | GET /on |  | running | content | main 1")}
             << quint64(0);
         QTest::newRow("events of no known request")
             << QStringLiteral("vm-create vm=1 text=main\n"

@@ -42,6 +42,9 @@ void RequestsModel::applyEvents(const QVector<engine::trace::Event>& events)
         return nullptr;
     };
     for (const auto& event : events) {
+        if (event.kind == EventKind::VmCreate && event.textView() == "main") {
+            m_mainVmId = event.vmId; // a reload makes a new main VM
+        }
         if (event.requestId == 0) {
             continue;
         }
@@ -54,8 +57,9 @@ void RequestsModel::applyEvents(const QVector<engine::trace::Event>& events)
             added.append(std::move(row));
             continue;
         }
-        const bool vmEvent =
-            event.vmId != 0 && (event.kind == EventKind::VmCreate || event.vmId == m_mainVmId);
+        // Events in a request's VM name it once the main VM is known: the main VM (cache on)
+        // or one made for the request (lua_code_cache off).
+        const bool vmEvent = event.vmId != 0 && m_mainVmId != 0;
         if (event.kind != EventKind::RequestEnd && event.kind != EventKind::PhaseEnter &&
             !vmEvent) {
             continue;
@@ -65,10 +69,9 @@ void RequestsModel::applyEvents(const QVector<engine::trace::Event>& events)
             continue; // began before the model was attached, or already dropped
         }
         if (vmEvent && row->vm.isEmpty()) {
-            // A VM made for the request (lua_code_cache off), or the main VM at work for it.
-            row->vm = (event.kind == EventKind::VmCreate ? QStringLiteral("request ")
-                                                         : QStringLiteral("main ")) +
-                      QString::number(event.vmId);
+            row->vm =
+                (event.vmId == m_mainVmId ? QStringLiteral("main ") : QStringLiteral("request ")) +
+                QString::number(event.vmId);
         }
         if (event.kind == EventKind::PhaseEnter) {
             const auto text = event.textView();

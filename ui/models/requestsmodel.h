@@ -58,7 +58,7 @@ private:
 
     int m_maxRows;
     quint64 m_dropped = 0;
-    quint32 m_mainVmId = 0; // learnt from snapshots
+    quint32 m_mainVmId = 0; // from snapshots and main VM create events
 };
 
 } // namespace restyscope::ui

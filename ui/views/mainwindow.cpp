@@ -11,7 +11,6 @@
 
 #include <QAction>
 #include <QActionGroup>
-#include <QApplication>
 #include <QCloseEvent>
 #include <QDockWidget>
 #include <QHeaderView>
@@ -277,7 +276,6 @@ void MainWindow::onEvents(const QVector<engine::trace::Event>& events)
 
 void MainWindow::onSnapshot(const engine::debug::Snapshot& snapshot)
 {
-    m_haveSnapshot = true;
     m_paused = snapshot.paused;
     m_readyCount = snapshot.ready.size();
     m_requests->applySnapshot(snapshot);

@@ -65,7 +65,6 @@ private:
     QLabel* m_dropLabel = nullptr;
 
     bool m_paused = false;
-    bool m_haveSnapshot = false;
     std::size_t m_readyCount = 0;
     quint64 m_droppedEvents = 0;
     QString m_engineError;
