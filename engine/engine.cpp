@@ -11,6 +11,7 @@
 #include "engine/runtime/vm.h"
 #include "engine/sched/luamodule.h"
 #include "engine/sched/scheduler.h"
+#include "engine/sched/timers.h"
 #include "engine/trace/errorlog.h"
 #include "engine/trace/tracer.h"
 
@@ -61,6 +62,9 @@ struct Engine::Impl
     void shutdown()
     {
         api::setWorkerExiting(true); // ngx.worker.exiting() from here on
+        if (scheduler) {
+            scheduler->timers().expireAll(); // pending timers run once, premature
+        }
         if (debugger) {
             debugger->cont(); // nothing stays held while the listeners close
         }

@@ -23,6 +23,9 @@ void installSleep(lua_State* L);     // ngx.sleep
 void installUthread(lua_State* L);   // ngx.thread.*
 void installCoroutine(lua_State* L); // coroutine.* dispatchers (global coroutine table)
 void installExec(lua_State* L);      // ngx.exec, ngx.redirect
+void installTimer(lua_State* L);     // ngx.timer.*
+void installShared(lua_State* L);    // ngx.shared.DICT
+void installRegex(lua_State* L);     // ngx.re.*
 void installMisc(lua_State* L);      // ngx.get_phase, ngx.now, ngx.time, ...
 
 } // namespace restyscope::engine::api

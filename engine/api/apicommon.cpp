@@ -58,7 +58,7 @@ void logForRequest(const sched::RequestCtx* ctx, int ngxLevel, const std::string
     if (!log.enabled(level)) {
         return;
     }
-    log.write(level, ctx->http ? ctx->http->request.connection : 0,
+    log.write(level, ctx->connectionSerial(),
               message + ctx->scheduler.logContext(*ctx));
 }
 

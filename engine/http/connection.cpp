@@ -13,12 +13,6 @@ namespace restyscope::engine::http {
 
 namespace {
 
-std::uint64_t nextRequestId()
-{
-    static std::uint64_t counter = 0; // engine thread only
-    return ++counter;
-}
-
 bool isHttp11OrLater(const Request& r)
 {
     return r.httpMajor > 1 || (r.httpMajor == 1 && r.httpMinor >= 1);
@@ -275,7 +269,7 @@ void Connection::startHttp09()
     // HTTP/0.9: no headers either way; the response is the body alone, then close.
     auto request = std::make_shared<HttpRequest>();
     Request& r = request->request;
-    r.id = nextRequestId();
+    r.id = allocateRequestId();
     r.connection = m_serial;
     r.method = "GET";
     r.httpMajor = 0;
@@ -351,7 +345,7 @@ void Connection::failHeader(int status, std::string_view logMessage)
     auto request = std::make_shared<HttpRequest>();
     request->m_connection = this;
     request->request.connection = m_serial;
-    request->request.id = nextRequestId();
+    request->request.id = allocateRequestId();
     request->request.remoteAddr = m_remoteAddr;
     request->request.serverAddr = m_localAddr;
     request->request.serverPort = m_localPort;
@@ -381,7 +375,7 @@ void Connection::startRequest()
     Parser& p = *m_parser;
     auto request = std::make_shared<HttpRequest>();
     Request& r = request->request;
-    r.id = nextRequestId();
+    r.id = allocateRequestId();
     r.connection = m_serial;
     r.method = m_requestLine.method;
     r.httpMajor = m_requestLine.httpMajor;

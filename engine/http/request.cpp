@@ -2,6 +2,12 @@
 
 namespace restyscope::engine::http {
 
+std::uint64_t allocateRequestId()
+{
+    static std::uint64_t counter = 0; // engine thread only
+    return ++counter;
+}
+
 bool equalsIgnoreCase(std::string_view a, std::string_view b)
 {
     if (a.size() != b.size()) {

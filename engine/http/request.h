@@ -21,6 +21,9 @@ struct HeaderField
     std::string value;
 };
 
+// Engine-wide request ids (requests and timers' fake requests share them). Engine thread.
+std::uint64_t allocateRequestId();
+
 // Case-insensitive ASCII comparison, as nginx compares header names.
 bool equalsIgnoreCase(std::string_view a, std::string_view b);
 

@@ -1,5 +1,7 @@
 #include "engine/sched/luamodule.h"
 
+#include "engine/sched/timers.h"
+
 #include "engine/conf/config.h"
 #include "engine/http/connection.h"
 #include "engine/http/status.h"
@@ -157,7 +159,7 @@ bool LuaModule::init(std::string& error)
                                      std::string_view message) {
         const RequestCtx* ctx = RequestCtx::of(writer);
         const std::string suffix = ctx ? m_scheduler.logContext(*ctx) : std::string();
-        log.write(trace::LogLevel::Warn, ctx && ctx->http ? ctx->http->request.connection : 0,
+        log.write(trace::LogLevel::Warn, ctx ? ctx->connectionSerial() : 0,
                   std::string(message) + suffix);
     };
     m_factory = std::make_unique<runtime::VmFactory>(settings, hooks, &m_scheduler.tracer());
@@ -400,7 +402,14 @@ http::PhaseOutcome LuaModule::outcome(const std::shared_ptr<RequestCtx>& ctx, ht
 
 void LuaModule::asyncResult(const std::shared_ptr<RequestCtx>& ctx, RunResult result)
 {
-    if (!ctx->http || ctx->aborted) {
+    if (!ctx->http) {
+        // A timer's fake request: done unless something is still parked.
+        if (result.status != RunStatus::Again && result.status != RunStatus::Held) {
+            m_scheduler.timers().finished(ctx);
+        }
+        return;
+    }
+    if (ctx->aborted) {
         return;
     }
     const auto phase = static_cast<http::Phase>(ctx->phase);

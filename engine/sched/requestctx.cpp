@@ -1,5 +1,7 @@
 #include "engine/sched/requestctx.h"
 
+#include "engine/http/connection.h"
+
 #include "engine/runtime/registry.h"
 #include "engine/runtime/vm.h"
 #include "engine/sched/scheduler.h"
@@ -35,6 +37,11 @@ RequestCtx::~RequestCtx()
     if (ngxCtxRef != LUA_NOREF && ngxCtxRef != LUA_REFNIL && vm) {
         luaL_unref(vm->state(), LUA_REGISTRYINDEX, ngxCtxRef);
     }
+}
+
+std::uint64_t RequestCtx::connectionSerial() const
+{
+    return http ? http->request.connection : fakeConnection;
 }
 
 lua_State* RequestCtx::mainState() const

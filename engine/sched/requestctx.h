@@ -63,6 +63,13 @@ public:
     bool eofSent = false;        // ngx.eof
     bool aborted = false;        // the request went away: coroutines are being torn down
     bool http10Buffering = true; // lua_http10_buffering of the location
+    // A timer's fake request: nginx's "*N" of its fake connection and the log context it
+    // inherited from the request that created it (", context: ngx.timer, client: ...").
+    std::uint64_t fakeConnection = 0;
+    std::string timerLogContext;
+
+    // nginx's "*N" for log lines about this request.
+    std::uint64_t connectionSerial() const;
 
     int ngxCtxRef = -2; // ngx.ctx table in the VM registry (LUA_NOREF until first use)
 

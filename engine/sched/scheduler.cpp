@@ -1,5 +1,7 @@
 #include "engine/sched/scheduler.h"
 
+#include "engine/sched/timers.h"
+
 #include "engine/http/connection.h"
 #include "engine/http/phases.h"
 #include "engine/http/status.h"
@@ -52,9 +54,11 @@ YieldReason reasonFor(CoOp op)
 } // namespace
 
 Scheduler::Scheduler(asio::io_context& io, trace::Tracer& tracer, trace::ErrorLog& log)
-    : m_io(io), m_tracer(tracer), m_log(log)
+    : m_io(io), m_tracer(tracer), m_log(log), m_timers(std::make_unique<Timers>(*this))
 {
 }
+
+Scheduler::~Scheduler() = default;
 
 void Scheduler::emit(EventKind kind, const RequestCtx& ctx, const CoCtx& co, YieldReason reason,
                      std::int64_t value, std::string_view text)
@@ -74,7 +78,8 @@ void Scheduler::emit(EventKind kind, const RequestCtx& ctx, const CoCtx& co, Yie
 std::string Scheduler::logContext(const RequestCtx& ctx) const
 {
     if (!ctx.http) {
-        return ", context: ngx.timer";
+        return ctx.timerLogContext.empty() ? std::string(", context: ngx.timer")
+                                           : ctx.timerLogContext;
     }
     return http::logContext(ctx.http->request);
 }
@@ -103,17 +108,17 @@ std::string Scheduler::traceback(RequestCtx& ctx, CoCtx& co)
     return text;
 }
 
-RunResult Scheduler::startEntryThread(RequestCtx& ctx)
+RunResult Scheduler::startEntryThread(RequestCtx& ctx, int nargs)
 {
     lua_State* L = ctx.mainState();
     CoCtx* co = ctx.newCoroutine(ctx.context == kContextTimer ? trace::CoroutineType::Timer
                                                               : trace::CoroutineType::Entry,
                                  nullptr);
-    /* stack: closure -> (moved onto the entry thread) */
-    lua_xmove(L, co->co, 1);
+    /* stack: closure, args... -> (moved onto the entry thread) */
+    lua_xmove(L, co->co, 1 + nargs);
     ctx.entry = co;
     ctx.cur = co;
-    return run(ctx, 0);
+    return run(ctx, nargs);
 }
 
 RunResult Scheduler::run(RequestCtx& ctx, int nrets)
@@ -217,7 +222,7 @@ RunResult Scheduler::runPostedThreads(RequestCtx& ctx)
 RunResult Scheduler::entryError(RequestCtx& ctx, CoCtx& co, const std::string& kind, int)
 {
     const std::string message = errorText(co.co);
-    m_log.write(trace::LogLevel::Error, ctx.http ? ctx.http->request.connection : 0,
+    m_log.write(trace::LogLevel::Error, ctx.connectionSerial(),
                 "lua entry thread aborted: " + kind + ": " + message + "\n" + traceback(ctx, co) +
                     logContext(ctx));
     ctx.killAll();
@@ -346,7 +351,7 @@ RunResult Scheduler::runThread(RequestCtx& ctx, int nrets)
         }
         if (!ok) {
             // A user thread failed: logged, then handled like a finish with false, err.
-            m_log.write(trace::LogLevel::Error, ctx.http ? ctx.http->request.connection : 0,
+            m_log.write(trace::LogLevel::Error, ctx.connectionSerial(),
                         "lua user thread aborted: " + std::string(errorKind(rv)) + ": " +
                             errorText(co.co) + "\n" + traceback(ctx, co) + logContext(ctx));
             // The whole stack goes to the waiter, as lua-nginx-module moves it: for

@@ -57,19 +57,24 @@ struct ReadyEntry
     std::uint32_t coroutineId = 0;
 };
 
+class Timers;
+
 class Scheduler
 {
 public:
     Scheduler(asio::io_context& io, trace::Tracer& tracer, trace::ErrorLog& log);
+    ~Scheduler();
 
     asio::io_context& io() { return m_io; }
     trace::Tracer& tracer() { return m_tracer; }
     trace::ErrorLog& log() { return m_log; }
     std::uint32_t nextCoroutineId() { return ++m_lastCoroutineId; }
+    Timers& timers() { return *m_timers; }
 
-    // Runs `closure` (on top of the VM's main stack) as a new entry thread.
-    /* stack: closure -> (nothing) */
-    RunResult startEntryThread(RequestCtx& ctx);
+    // Runs `closure` (on the VM's main stack, under its nargs arguments) as a new entry
+    // thread (a timer's when ctx.context is the timer context).
+    /* stack: closure, args... -> (nothing) */
+    RunResult startEntryThread(RequestCtx& ctx, int nargs = 0);
     // Resumes ctx.cur with the nrets values on top of its stack; then runs what got posted.
     RunResult run(RequestCtx& ctx, int nrets);
 
@@ -116,6 +121,7 @@ private:
     std::uint32_t m_lastCoroutineId = 0;
     std::function<void(const std::shared_ptr<RequestCtx>&, RunResult)> m_onResult;
     ResumeGate* m_gate = nullptr;
+    std::unique_ptr<Timers> m_timers;
     std::deque<ReadyEntry> m_ready;
 };
 
