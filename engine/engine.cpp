@@ -2,6 +2,7 @@
 
 #include "engine/api/api.h"
 #include "engine/api/misc.h"
+#include "engine/api/shdict.h"
 #include "engine/conf/builder.h"
 #include "engine/conf/config.h"
 #include "engine/conf/servermatcher.h"
@@ -161,6 +162,7 @@ bool Engine::start(std::string& error)
     d->phases = std::make_unique<http::PhaseRunner>(config, d->log, d->tracer);
     d->scheduler = std::make_unique<sched::Scheduler>(d->io, d->tracer, d->log);
     api::setConfigPrefix(config.prefix);
+    api::configureSharedDicts(config); // before init_by_lua: it may use them
     d->lua =
         std::make_unique<sched::LuaModule>(config, *d->scheduler, *d->phases, &api::installNgxApi);
     std::string luaError;

@@ -18,7 +18,10 @@ void installNgxApi(lua_State* L)
     installSleep(L);
     installUthread(L);
     installExec(L);
+    installTimer(L);
     installMisc(L);
+    installShared(L);
+    installRegex(L);
     /* stack: ngx */
     lua_pushvalue(L, -1);
     lua_setglobal(L, "ngx");
