@@ -233,6 +233,9 @@ bool Engine::start(std::string& error)
 
 int Engine::run()
 {
+    if (d->debugger) {
+        d->debugger->bindToCurrentThread(); // made on another thread before the loop ran
+    }
     // Keep running while only timers are pending (no work guard: stop() ends it).
     auto guard = asio::make_work_guard(d->io);
     d->io.run();

@@ -3,6 +3,8 @@
 #   idle.png     the example prefix served, no request yet
 #   paused.png   paused mid-request: GET /api/threads after two Step resumes (F10)
 #   done.png     after Continue (F5): the request finished, its events in the log
+#   breakpoint.png  a second run with a line breakpoint at lua/threads.lua:5 and a watch:
+#                the Source dock's paused line and the Inspector's stack, locals and watch
 # Keys go to the window through XTest (python3 ctypes and libXtst, no extra package).
 # Usage: scripts/screenshot.sh [BUILD_DIR]   (default build/gui)
 set -euo pipefail
@@ -80,4 +82,29 @@ wait "$curl_pid" || true
 curl_pid=""
 sleep 1
 shot done
+echo "response: $(tr '\n' ' ' <"$work/response")"
+
+# Second run: a line breakpoint (RESTYSCOPE_BREAKPOINTS) and a watch expression (settings).
+kill "$app_pid" 2>/dev/null || true
+wait "$app_pid" 2>/dev/null || true
+app_pid=""
+mkdir -p "$XDG_CONFIG_HOME/restyscope"
+printf '[inspector]\nwatches=seconds * 1000\n' \
+    >>"$XDG_CONFIG_HOME/restyscope/restyscope.conf"
+RESTYSCOPE_BREAKPOINTS="lua/threads.lua:5" "$build/app/restyscope" "$work/prefix" \
+    2>>"$work/app.log" &
+app_pid=$!
+for _ in $(seq 50); do
+    curl -s -o /dev/null "http://127.0.0.1:$port/" && break
+    sleep 0.2
+done
+curl -s -m 60 -o "$work/response" "http://127.0.0.1:$port/api/threads" &
+curl_pid=$!
+sleep 2
+shot breakpoint
+key F5 # Continue: leaves the line stop; the second thread stops there too
+sleep 1
+key F5
+wait "$curl_pid" || true
+curl_pid=""
 echo "response: $(tr '\n' ' ' <"$work/response")"

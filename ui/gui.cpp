@@ -2,6 +2,7 @@
 
 #include "ui/bridge/enginebridge.h"
 #include "ui/views/mainwindow.h"
+#include "ui/views/sourceview.h"
 
 #include <QApplication>
 #include <QDir>
@@ -85,6 +86,16 @@ int runGui(int argc, char** argv, const std::string& directory)
         bridge.start(prefix, error, startPaused);
     }
     MainWindow window(&bridge);
+    // RESTYSCOPE_BREAKPOINTS="lua/x.lua:5,lua/y.lua:9": line breakpoints from the start.
+    const auto breakpoints =
+        qEnvironmentVariable("RESTYSCOPE_BREAKPOINTS").split(QLatin1Char(','), Qt::SkipEmptyParts);
+    for (const auto& breakpoint : breakpoints) {
+        const auto colon = breakpoint.lastIndexOf(QLatin1Char(':'));
+        if (colon > 0) {
+            window.sourcePane()->setBreakpoint(breakpoint.left(colon).trimmed(),
+                                               breakpoint.mid(colon + 1).toInt(), true);
+        }
+    }
     window.show();
     window.activateWindow();
     if (!error.isEmpty()) {

@@ -96,6 +96,11 @@ Debugger::~Debugger()
     m_scheduler.setResumeGate(nullptr);
 }
 
+void Debugger::bindToCurrentThread()
+{
+    t_lineDebugger = this;
+}
+
 void Debugger::updateHooks()
 {
     const bool wanted = !m_lineBreakpoints.empty() || m_lineStep.has_value();

@@ -71,6 +71,9 @@ public:
     Debugger(const Debugger&) = delete;
     Debugger& operator=(const Debugger&) = delete;
 
+    // The line hook finds its debugger through the engine thread: Engine::run calls this.
+    void bindToCurrentThread();
+
     void pause();
     // Lets every held resume run, in order, until a break condition pauses again.
     void cont();

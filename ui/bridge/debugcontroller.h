@@ -9,11 +9,59 @@
 #include <QMetaType>
 #include <QObject>
 #include <QString>
+#include <QStringList>
 #include <QVector>
 
 namespace restyscope::ui {
 
 enum class CodeCacheMode { AsConfigured, On, Off };
+enum class LineStepKind { Into, Over, Out };
+
+// Where the engine stopped at a line (engine::debug::LineStop, in Qt terms).
+struct LineStopInfo
+{
+    quint64 requestId = 0;
+    quint32 coroutineId = 0;
+    QString source; // the chunk's source: "@/abs/prefix/lua/x.lua"
+    int line = 0;
+    QString reason; // "breakpoint", "step"
+};
+
+struct VariableItem
+{
+    QString name;
+    QString type;
+    QString value; // as the engine renders it
+};
+
+struct FrameItem
+{
+    int level = 0;
+    QString source;
+    int line = 0;
+    QString name;
+    QString what;
+};
+
+// One inspection of a line stop: the stack, one frame's variables, the request and the
+// watch expressions evaluated in that frame.
+struct Inspection
+{
+    int frame = 0;
+    QVector<FrameItem> stack;
+    QVector<VariableItem> locals;
+    QVector<VariableItem> upvalues;
+    QVector<VariableItem> request;
+    QVector<VariableItem> watches; // one per expression: its first result or the error
+};
+
+struct BreakToggles
+{
+    bool newRequest = false;
+    bool error = false;
+    bool spawnKill = false;
+    quint64 yieldReasons = 0; // bit i: trace::YieldReason i
+};
 
 class DebugController : public QObject
 {
@@ -33,14 +81,28 @@ public Q_SLOTS:
     virtual void setCodeCache(restyscope::ui::CodeCacheMode mode) = 0;
     virtual void requestSnapshot() = 0;
 
+    // Line breakpoints, file as "lua/x.lua" (matched against the end of the chunk path).
+    virtual void setLineBreakpoint(const QString& file, int line, bool enabled) = 0;
+    virtual void setBreakToggles(const restyscope::ui::BreakToggles& toggles) = 0;
+    // Leaves a line stop: a line step, or run on (continue() also leaves a line stop).
+    virtual void stepLine(restyscope::ui::LineStepKind kind) = 0;
+    virtual void continueFromLine() = 0;
+    // Asynchronous; answered by inspectionArrived while still stopped at that line.
+    virtual void requestInspection(int frame, const QStringList& watches) = 0;
+
 Q_SIGNALS:
     void eventsArrived(const QVector<restyscope::engine::trace::Event>& events);
     void snapshotArrived(const restyscope::engine::debug::Snapshot& snapshot);
     void droppedEventsChanged(quint64 total);
     void commandFailed(const QString& message);
+    void lineStopped(const restyscope::ui::LineStopInfo& stop);
+    void lineResumed();
+    void inspectionArrived(const restyscope::ui::Inspection& inspection);
 };
 
 } // namespace restyscope::ui
 
 Q_DECLARE_METATYPE(restyscope::engine::trace::Event)
 Q_DECLARE_METATYPE(restyscope::engine::debug::Snapshot)
+Q_DECLARE_METATYPE(restyscope::ui::LineStopInfo)
+Q_DECLARE_METATYPE(restyscope::ui::Inspection)

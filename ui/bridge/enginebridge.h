@@ -8,9 +8,13 @@
 
 #include "ui/bridge/debugcontroller.h"
 
+#include <QPointer>
 #include <QTimer>
 
+#include <atomic>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <thread>
 
 namespace restyscope::engine {
@@ -50,12 +54,23 @@ public:
     void reloadCode() override;
     void setCodeCache(CodeCacheMode mode) override;
     void requestSnapshot() override;
+    void setLineBreakpoint(const QString& file, int line, bool enabled) override;
+    void setBreakToggles(const BreakToggles& toggles) override;
+    void stepLine(LineStepKind kind) override;
+    void continueFromLine() override;
+    void requestInspection(int frame, const QStringList& watches) override;
+    // True between lineStopped and lineResumed (GUI thread view).
+    bool stoppedAtLine() const { return m_atLine; }
 
 private:
     void drain();
     void onSnapshot(const engine::debug::Snapshot& snapshot);
     // Runs f on the engine thread (inside a line stop too).
     void submit(std::function<void()> f);
+    void leaveLine(std::optional<int> step);
+    // Runs f on the GUI thread later, unless the bridge is gone by then.
+    static void queueToGui(const QPointer<EngineBridge>& self,
+                           std::function<void(EngineBridge&)> f);
 
     std::unique_ptr<engine::Engine> m_engine;
     engine::debug::Debugger* m_debugger = nullptr;
@@ -69,6 +84,8 @@ private:
     QString m_prefix;
     QString m_url;
     QStringList m_notices;
+    bool m_atLine = false;
+    std::atomic<bool> m_finished{false}; // the engine thread's loop has returned
 };
 
 } // namespace restyscope::ui

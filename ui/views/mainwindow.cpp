@@ -8,14 +8,19 @@
 #include "ui/models/readylistmodel.h"
 #include "ui/models/requestsmodel.h"
 #include "ui/models/yieldcolors.h"
+#include "ui/views/inspectorview.h"
+#include "ui/views/sourceview.h"
 
 #include <QAction>
 #include <QActionGroup>
 #include <QCloseEvent>
 #include <QDockWidget>
 #include <QHeaderView>
+#include <QIcon>
 #include <QLabel>
+#include <QMenu>
 #include <QMenuBar>
+#include <QPixmap>
 #include <QScreen>
 #include <QScrollBar>
 #include <QSettings>
@@ -107,6 +112,8 @@ MainWindow::MainWindow(DebugController* controller, QWidget* parent)
         updateStatus();
     });
     connect(m_requests, &RequestsModel::droppedCountChanged, this, &MainWindow::updateStatus);
+    connect(controller, &DebugController::lineStopped, this, &MainWindow::onLineStopped);
+    connect(controller, &DebugController::lineResumed, this, &MainWindow::onLineResumed);
     connect(controller, &DebugController::commandFailed, this,
             [this](const QString& message) { statusBar()->showMessage(message, 5000); });
 
@@ -145,12 +152,43 @@ void MainWindow::createActions()
     m_continueAction = add(QStringLiteral("actionContinue"), tr("Continue"), Qt::Key_F5);
     m_pauseAction = add(QStringLiteral("actionPause"), tr("Pause"), Qt::Key_F6);
     m_stepAction = add(QStringLiteral("actionStep"), tr("Step resume"), Qt::Key_F10);
+    m_stepAction->setToolTip(tr("Step resume (F10): let the next held resume run. "
+                                "At a line stop F10 steps over the line"));
+    debugMenu->addSeparator();
+    toolbar->addSeparator();
+    m_stepIntoAction = add(QStringLiteral("actionStepInto"), tr("Step into"), Qt::Key_F11);
+    m_stepOverAction = add(QStringLiteral("actionStepOver"), tr("Step over"),
+                           QKeySequence(Qt::CTRL | Qt::Key_F10));
+    m_stepOverAction->setToolTip(tr("Step over (Ctrl+F10, or F10 while stopped at a line)"));
+    m_stepOutAction =
+        add(QStringLiteral("actionStepOut"), tr("Step out"), QKeySequence(Qt::SHIFT | Qt::Key_F11));
     debugMenu->addSeparator();
     toolbar->addSeparator();
     m_reloadAction = add(QStringLiteral("actionReloadCode"), tr("Reload code"), {});
-    connect(m_continueAction, &QAction::triggered, m_controller, &DebugController::cont);
+    connect(m_continueAction, &QAction::triggered, m_controller, [this] {
+        // Continue leaves a line stop and releases the held resumes alike.
+        if (m_atLine) {
+            m_controller->continueFromLine();
+        }
+        if (m_paused || !m_atLine) {
+            m_controller->cont();
+        }
+    });
     connect(m_pauseAction, &QAction::triggered, m_controller, &DebugController::pause);
-    connect(m_stepAction, &QAction::triggered, m_controller, [this] { m_controller->step(0); });
+    connect(m_stepAction, &QAction::triggered, m_controller, [this] {
+        if (m_atLine) {
+            m_controller->stepLine(LineStepKind::Over);
+        } else {
+            m_controller->step(0);
+        }
+    });
+    const std::pair<QAction*, LineStepKind> lineSteps[] = {{m_stepIntoAction, LineStepKind::Into},
+                                                           {m_stepOverAction, LineStepKind::Over},
+                                                           {m_stepOutAction, LineStepKind::Out}};
+    for (const auto& [action, kind] : lineSteps) {
+        connect(action, &QAction::triggered, m_controller,
+                [this, k = kind] { m_controller->stepLine(k); });
+    }
     connect(m_reloadAction, &QAction::triggered, m_controller, &DebugController::reloadCode);
 
     auto* cacheMenu = debugMenu->addMenu(tr("lua_code_cache"));
@@ -173,8 +211,89 @@ void MainWindow::createActions()
     cacheButton->setObjectName(QStringLiteral("actionCodeCache"));
     toolbar->addAction(cacheButton);
 
+    createBreakMenu(debugMenu);
+
     auto* viewMenu = menuBar()->addMenu(tr("&View"));
     viewMenu->setObjectName(QStringLiteral("viewMenu"));
+}
+
+void MainWindow::createBreakMenu(QMenu* debugMenu)
+{
+    debugMenu->addSeparator();
+    QSettings settings;
+    auto toggle = [&](QMenu* menu, const QString& key, const QString& text) {
+        auto* action = menu->addAction(text);
+        action->setObjectName(key);
+        action->setCheckable(true);
+        action->setChecked(settings.value(QStringLiteral("break/") + key, false).toBool());
+        connect(action, &QAction::toggled, this, [this, key](bool on) {
+            QSettings().setValue(QStringLiteral("break/") + key, on);
+            applyBreakToggles();
+        });
+        m_breakActions << action;
+        return action;
+    };
+    toggle(debugMenu, QStringLiteral("breakOnNewRequest"), tr("Break on new request"));
+    toggle(debugMenu, QStringLiteral("breakOnError"), tr("Break on error"));
+    toggle(debugMenu, QStringLiteral("breakOnSpawnKill"), tr("Break on thread spawn/kill"));
+    auto* reasons = debugMenu->addMenu(tr("Break on yield reason"));
+    reasons->setObjectName(QStringLiteral("breakOnYieldMenu"));
+    for (std::size_t i = 1; i < engine::trace::kYieldReasonCount; ++i) {
+        const auto reason = static_cast<engine::trace::YieldReason>(i);
+        QPixmap swatch(12, 12);
+        swatch.fill(yieldReasonColor(reason));
+        toggle(reasons, QStringLiteral("breakOnYield%1").arg(i), yieldReasonText(reason))
+            ->setIcon(QIcon(swatch));
+    }
+    applyBreakToggles();
+}
+
+void MainWindow::applyBreakToggles()
+{
+    BreakToggles toggles;
+    for (auto* action : std::as_const(m_breakActions)) {
+        if (!action->isChecked()) {
+            continue;
+        }
+        const QString key = action->objectName();
+        if (key == QLatin1String("breakOnNewRequest")) {
+            toggles.newRequest = true;
+        } else if (key == QLatin1String("breakOnError")) {
+            toggles.error = true;
+        } else if (key == QLatin1String("breakOnSpawnKill")) {
+            toggles.spawnKill = true;
+        } else if (key.startsWith(QLatin1String("breakOnYield"))) {
+            toggles.yieldReasons |= quint64(1) << key.mid(12).toInt();
+        }
+    }
+    m_controller->setBreakToggles(toggles);
+}
+
+void MainWindow::onLineStopped(const LineStopInfo& stop)
+{
+    m_atLine = true;
+    m_source->showStop(stop);
+    m_lineText = m_source->currentFile().isEmpty()
+                     ? stop.source
+                     : m_source->currentFile() + QLatin1Char(':') + QString::number(stop.line);
+    if (auto* dock = findChild<QDockWidget*>(QStringLiteral("sourceDock"))) {
+        dock->raise();
+    }
+    if (auto* dock = findChild<QDockWidget*>(QStringLiteral("inspectorDock"))) {
+        dock->show();
+        dock->raise();
+    }
+    updateStatus();
+    updateTitle();
+}
+
+void MainWindow::onLineResumed()
+{
+    m_atLine = false;
+    m_lineText.clear();
+    m_source->clearStop();
+    updateStatus();
+    updateTitle();
 }
 
 void MainWindow::createDocks()
@@ -246,6 +365,20 @@ void MainWindow::createDocks()
     splitDockWidget(coroutinesDock, queuesDock, Qt::Vertical);
     tabifyDockWidget(eventsDock, cacheDock);
     eventsDock->raise();
+
+    m_source = new SourcePane(m_controller);
+    m_source->setObjectName(QStringLiteral("sourcePane"));
+    m_source->setPrefix(m_controller->prefix());
+    auto* sourceDock =
+        dock(QStringLiteral("sourceDock"), tr("Source"), m_source, Qt::RightDockWidgetArea);
+    tabifyDockWidget(coroutinesDock, sourceDock);
+    coroutinesDock->raise();
+    m_inspector = new InspectorPane(m_controller);
+    m_inspector->setObjectName(QStringLiteral("inspectorPane"));
+    auto* inspectorDock = dock(QStringLiteral("inspectorDock"), tr("Inspector"), m_inspector,
+                               Qt::RightDockWidgetArea);
+    tabifyDockWidget(queuesDock, inspectorDock);
+    queuesDock->raise();
 }
 
 void MainWindow::defaultLayout()
@@ -257,9 +390,9 @@ void MainWindow::defaultLayout()
     auto* eventsDock = findChild<QDockWidget*>(QStringLiteral("eventsDock"));
     const int w = width();
     const int h = height();
-    resizeDocks({requestsDock, coroutinesDock}, {w * 2 / 5, w * 3 / 5}, Qt::Horizontal);
-    resizeDocks({eventsDock}, {h * 3 / 10}, Qt::Vertical);
-    resizeDocks({coroutinesDock, queuesDock}, {h * 2 / 5, h / 5}, Qt::Vertical);
+    resizeDocks({requestsDock, coroutinesDock}, {w / 3, w * 2 / 3}, Qt::Horizontal);
+    resizeDocks({eventsDock}, {h / 4}, Qt::Vertical);
+    resizeDocks({coroutinesDock, queuesDock}, {h * 2 / 5, h * 3 / 10}, Qt::Vertical);
 }
 
 void MainWindow::onEvents(const QVector<engine::trace::Event>& events)
@@ -298,18 +431,23 @@ void MainWindow::setEngineError(const QString& error)
 void MainWindow::updateStatus()
 {
     const bool running = m_engineError.isEmpty() && !m_controller->listenerUrl().isEmpty();
-    m_continueAction->setEnabled(running && m_paused);
-    m_pauseAction->setEnabled(running && !m_paused);
-    m_stepAction->setEnabled(running && m_paused && m_readyCount > 0);
+    m_continueAction->setEnabled(running && (m_paused || m_atLine));
+    m_pauseAction->setEnabled(running && !m_paused && !m_atLine);
+    m_stepAction->setEnabled(running && (m_atLine || (m_paused && m_readyCount > 0)));
+    for (auto* action : {m_stepIntoAction, m_stepOverAction, m_stepOutAction}) {
+        action->setEnabled(running && m_atLine);
+    }
     m_reloadAction->setEnabled(running);
     if (!m_engineError.isEmpty()) {
         m_stateLabel->setText(tr("<b style=\"color:#c62828\">not serving</b>"));
         m_urlLabel->setText(m_engineError);
     } else {
-        m_stateLabel->setText(m_paused
-                                  ? tr("<b style=\"color:#c62828\">PAUSED</b> %n resume(s) held",
-                                       nullptr, static_cast<int>(m_readyCount))
-                                  : tr("<b style=\"color:#2e7d32\">running</b>"));
+        m_stateLabel->setText(
+            m_atLine
+                ? tr("<b style=\"color:#c62828\">STOPPED</b> at %1").arg(m_lineText.toHtmlEscaped())
+            : m_paused ? tr("<b style=\"color:#c62828\">PAUSED</b> %n resume(s) held", nullptr,
+                            static_cast<int>(m_readyCount))
+                       : tr("<b style=\"color:#2e7d32\">running</b>"));
         m_urlLabel->setText(tr("listening on %1").arg(m_controller->listenerUrl()));
     }
     QString drops = tr("events dropped: %1").arg(m_droppedEvents);
@@ -322,7 +460,9 @@ void MainWindow::updateStatus()
 void MainWindow::updateTitle()
 {
     QString title = QStringLiteral("restyscope - ") + m_controller->prefix();
-    if (m_paused) {
+    if (m_atLine) {
+        title += tr(" [stopped at %1]").arg(m_lineText);
+    } else if (m_paused) {
         title += tr(" [paused]");
     }
     setWindowTitle(title);

@@ -11,6 +11,7 @@
 class QAction;
 class QActionGroup;
 class QLabel;
+class QMenu;
 class QTreeView;
 
 namespace restyscope::ui {
@@ -22,6 +23,9 @@ class ReadyListModel;
 class PostedQueueModel;
 class CodeCacheModel;
 class EventLogModel;
+class InspectorPane;
+class SourcePane;
+struct LineStopInfo;
 
 class MainWindow : public QMainWindow
 {
@@ -32,6 +36,8 @@ public:
 
     // Shown in the status bar and the title when the engine could not start.
     void setEngineError(const QString& error);
+    SourcePane* sourcePane() const { return m_source; }
+    InspectorPane* inspectorPane() const { return m_inspector; }
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -44,6 +50,10 @@ private:
     void onEvents(const QVector<engine::trace::Event>& events);
     void updateStatus();
     void updateTitle();
+    void createBreakMenu(QMenu* debugMenu);
+    void applyBreakToggles();
+    void onLineStopped(const LineStopInfo& stop);
+    void onLineResumed();
 
     DebugController* m_controller;
     RequestsModel* m_requests;
@@ -59,12 +69,20 @@ private:
     QAction* m_pauseAction = nullptr;
     QAction* m_stepAction = nullptr;
     QAction* m_reloadAction = nullptr;
+    QAction* m_stepIntoAction = nullptr;
+    QAction* m_stepOverAction = nullptr;
+    QAction* m_stepOutAction = nullptr;
+    QList<QAction*> m_breakActions; // checkable; objectName is the QSettings key
+    SourcePane* m_source = nullptr;
+    InspectorPane* m_inspector = nullptr;
     QActionGroup* m_cacheGroup = nullptr;
     QLabel* m_urlLabel = nullptr;
     QLabel* m_stateLabel = nullptr;
     QLabel* m_dropLabel = nullptr;
 
     bool m_paused = false;
+    bool m_atLine = false;
+    QString m_lineText; // "lua/x.lua:5" while stopped at a line
     std::size_t m_readyCount = 0;
     quint64 m_droppedEvents = 0;
     QString m_engineError;

@@ -1,0 +1,258 @@
+// Line debugging in the main window over a real engine: a breakpoint set in the Source dock,
+// a real TCP request stops there; the Source dock highlights the line, the Inspector shows
+// the locals, upvalues and a watch; F10 steps over one line, Continue runs on, and the
+// response is the one served without breakpoints.
+
+#include "tests/common/httpclient.h"
+#include "ui/bridge/enginebridge.h"
+#include "ui/views/inspectorview.h"
+#include "ui/views/mainwindow.h"
+#include "ui/views/sourceview.h"
+
+#include <QAction>
+#include <QDir>
+#include <QFile>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTextBlock>
+#include <QTreeWidget>
+#include <QtTest>
+
+using namespace restyscope;
+
+namespace {
+
+const char* kHandler = "local prefix = 'p'\n"
+                       "local function work(n)\n"
+                       "    local doubled = n * 2\n"
+                       "    local text = prefix .. doubled\n"
+                       "    local result = text .. '!'\n"
+                       "    return result\n"
+                       "end\n"
+                       "local t = ngx.thread.spawn(work, 21)\n"
+                       "ngx.say(select(2, ngx.thread.wait(t)))\n";
+
+void writeFile(const QString& path, const QString& text)
+{
+    QDir().mkpath(QFileInfo(path).absolutePath());
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    file.write(text.toUtf8());
+}
+
+// The Inspector's tree, sections listed: "Section: name=value (type), ...".
+QStringList inspectorText(const QTreeWidget& tree, const QStringList& sections)
+{
+    QStringList out;
+    for (int i = 0; i < tree.topLevelItemCount(); ++i) {
+        const auto* section = tree.topLevelItem(i);
+        if (!sections.contains(section->text(0))) {
+            continue;
+        }
+        QStringList items;
+        for (int j = 0; j < section->childCount(); ++j) {
+            const auto* item = section->child(j);
+            items << item->text(0) + QLatin1Char('=') + item->text(1) + QStringLiteral(" (") +
+                         item->text(2) + QLatin1Char(')');
+        }
+        out << section->text(0) + QStringLiteral(": ") + items.join(QStringLiteral(", "));
+    }
+    return out;
+}
+
+} // namespace
+
+class TestSourceDebug : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+
+    void breakpointStepContinue()
+    {
+        QTemporaryDir prefix;
+        QVERIFY(prefix.isValid());
+        const auto port = test::freePort();
+        writeFile(prefix.filePath(QStringLiteral("conf/nginx.conf")),
+                  QStringLiteral("error_log logs/error.log info;\nevents {}\nhttp {\n"
+                                 "  server { listen 127.0.0.1:%1;\n"
+                                 "    location /t { content_by_lua_file lua/t.lua; }\n"
+                                 "  }\n}\n")
+                      .arg(port));
+        writeFile(prefix.filePath(QStringLiteral("lua/t.lua")), QString::fromLatin1(kHandler));
+        writeFile(prefix.filePath(QStringLiteral("lua/lib/util.lua")),
+                  QStringLiteral("return {}\n"));
+        QDir(prefix.path()).mkpath(QStringLiteral("logs"));
+
+        ui::EngineBridge bridge;
+        QString error;
+        QVERIFY2(bridge.start(prefix.path(), error), qPrintable(error));
+        ui::MainWindow window(&bridge);
+        window.show();
+        const auto plain = test::httpRequest(port, "GET", "/t");
+        QCOMPARE(plain.body, std::string("p42!\n"));
+
+        auto* source = window.sourcePane();
+        auto* inspector = window.inspectorPane();
+        auto* variables = window.findChild<QTreeWidget*>(QStringLiteral("inspectorVariables"));
+        auto* stack = window.findChild<QTreeWidget*>(QStringLiteral("inspectorStack"));
+        auto* stepAction = window.findChild<QAction*>(QStringLiteral("actionStep"));
+        auto* stepInto = window.findChild<QAction*>(QStringLiteral("actionStepInto"));
+        auto* continueAction = window.findChild<QAction*>(QStringLiteral("actionContinue"));
+        QVERIFY(source && inspector && variables && stack && stepAction && stepInto &&
+                continueAction);
+        QCOMPARE(source->files(),
+                 QStringList({QStringLiteral("lua/lib/util.lua"), QStringLiteral("lua/t.lua")}));
+        QVERIFY(!stepInto->isEnabled());
+
+        // F9 on line 3 of lua/t.lua in the editor sets the breakpoint.
+        QVERIFY(source->openFile(QStringLiteral("lua/t.lua")));
+        auto* editor = source->editor();
+        QTextCursor cursor(editor->document()->findBlockByNumber(2));
+        editor->setTextCursor(cursor);
+        QTest::keyClick(editor, Qt::Key_F9);
+        QCOMPARE(source->breakpoints(QStringLiteral("lua/t.lua")), QSet<int>({3}));
+        inspector->addWatch(QStringLiteral("prefix .. (n + 1)"));
+        // Commands run in order on the engine thread: a snapshot requested once any earlier
+        // one is back was submitted after the breakpoint, so when it arrives the breakpoint
+        // is set.
+        QSignalSpy snapshots(&bridge, &ui::DebugController::snapshotArrived);
+        bridge.requestSnapshot();
+        QTRY_VERIFY(snapshots.count() >= 1);
+        const auto seen = snapshots.count();
+        bridge.requestSnapshot();
+        QTRY_VERIFY(snapshots.count() > seen);
+
+        test::HttpConnection client;
+        QVERIFY(client.connect(port));
+        QVERIFY(client.send("GET /t HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"));
+        QTRY_COMPARE_WITH_TIMEOUT(source->pausedLine(), 3, 10000);
+        QCOMPARE(source->currentFile(), QStringLiteral("lua/t.lua"));
+        QCOMPARE(editor->textCursor().blockNumber(), 2);
+        QVERIFY2(window.windowTitle().endsWith(QLatin1String("[stopped at lua/t.lua:3]")),
+                 qPrintable(window.windowTitle()));
+        QVERIFY(stepInto->isEnabled());
+
+        const QStringList sections{QStringLiteral("Locals"), QStringLiteral("Upvalues"),
+                                   QStringLiteral("Watch")};
+        QTRY_COMPARE(inspectorText(*variables, sections),
+                     QStringList({QStringLiteral("Locals: n=21 (number)"),
+                                  QStringLiteral("Upvalues: prefix=\"p\" (string)"),
+                                  QStringLiteral("Watch: prefix .. (n + 1)=\"p22\" (string)")}));
+        QCOMPARE(stack->topLevelItemCount(), 1); // a user thread's stack starts at its function
+        QCOMPARE(stack->topLevelItem(0)->text(2), QStringLiteral("t.lua:3"));
+        const QStringList request = inspectorText(*variables, {QStringLiteral("Request")});
+        QCOMPARE(request.size(), 1);
+        QVERIFY2(request.front().contains(QLatin1String("ngx.var.uri=\"/t\" (string)")),
+                 qPrintable(request.front()));
+
+        // F10 at a line stop steps over: the next line, with the new local.
+        stepAction->trigger();
+        QTRY_COMPARE_WITH_TIMEOUT(source->pausedLine(), 4, 10000);
+        QTRY_COMPARE(inspectorText(*variables, {QStringLiteral("Locals")}),
+                     QStringList({QStringLiteral("Locals: n=21 (number), doubled=42 (number)")}));
+        QVERIFY2(window.windowTitle().endsWith(QLatin1String("[stopped at lua/t.lua:4]")),
+                 qPrintable(window.windowTitle()));
+
+        // Clicking the gutter on line 3 clears the breakpoint; Continue runs on.
+        auto* gutter = editor->findChild<QWidget*>(QStringLiteral("sourceGutter"));
+        QVERIFY(gutter);
+        // The gutter's top is the viewport's: a cursor rectangle gives the line's y.
+        const int y =
+            editor->cursorRect(QTextCursor(editor->document()->findBlockByNumber(2))).center().y();
+        QTest::mouseClick(gutter, Qt::LeftButton, {}, QPoint(5, y));
+        QCOMPARE(source->breakpoints(QStringLiteral("lua/t.lua")), QSet<int>());
+        QTRY_VERIFY(continueAction->isEnabled());
+        continueAction->trigger();
+        const auto debugged = client.read(std::chrono::seconds(5));
+        QCOMPARE(debugged.status, plain.status);
+        QCOMPARE(debugged.body, plain.body);
+        QTRY_COMPARE(source->pausedLine(), 0);
+        QVERIFY(!window.windowTitle().contains(QLatin1String("stopped")));
+        QCOMPARE(inspectorText(*variables, sections), QStringList());
+
+        // The breakpoint is gone: a second request runs through.
+        const auto again = test::httpRequest(port, "GET", "/t");
+        QCOMPARE(again.body, plain.body);
+        QCOMPARE(source->pausedLine(), 0);
+    }
+
+    // Frames of nested calls: selecting the caller's frame shows its locals; Step out
+    // returns to the caller.
+    void framesAndStepOut()
+    {
+        QTemporaryDir prefix;
+        QVERIFY(prefix.isValid());
+        const auto port = test::freePort();
+        writeFile(prefix.filePath(QStringLiteral("conf/nginx.conf")),
+                  QStringLiteral("error_log logs/error.log info;\nevents {}\nhttp {\n"
+                                 "  server { listen 127.0.0.1:%1;\n"
+                                 "    location /n { content_by_lua_file lua/n.lua; }\n"
+                                 "  }\n}\n")
+                      .arg(port));
+        writeFile(prefix.filePath(QStringLiteral("lua/n.lua")),
+                  QStringLiteral("local function inner(x)\n"
+                                 "    local y = x + 1\n"
+                                 "    return y\n"
+                                 "end\n"
+                                 "local function outer(a)\n"
+                                 "    local r = inner(a)\n"
+                                 "    return r * 10\n"
+                                 "end\n"
+                                 "ngx.say(outer(4))\n"));
+        QDir(prefix.path()).mkpath(QStringLiteral("logs"));
+        ui::EngineBridge bridge;
+        QString error;
+        QVERIFY2(bridge.start(prefix.path(), error), qPrintable(error));
+        ui::MainWindow window(&bridge);
+        window.show();
+        auto* source = window.sourcePane();
+        auto* variables = window.findChild<QTreeWidget*>(QStringLiteral("inspectorVariables"));
+        auto* stack = window.findChild<QTreeWidget*>(QStringLiteral("inspectorStack"));
+        auto* stepOut = window.findChild<QAction*>(QStringLiteral("actionStepOut"));
+        auto* continueAction = window.findChild<QAction*>(QStringLiteral("actionContinue"));
+        QVERIFY(variables && stack && stepOut && continueAction);
+
+        source->setBreakpoint(QStringLiteral("lua/n.lua"), 2, true);
+        QSignalSpy snapshots(&bridge, &ui::DebugController::snapshotArrived);
+        bridge.requestSnapshot(); // as above: the second snapshot follows the breakpoint
+        QTRY_VERIFY(snapshots.count() >= 1);
+        const auto seen = snapshots.count();
+        bridge.requestSnapshot();
+        QTRY_VERIFY(snapshots.count() > seen);
+
+        test::HttpConnection client;
+        QVERIFY(client.connect(port));
+        QVERIFY(client.send("GET /n HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"));
+        QTRY_COMPARE_WITH_TIMEOUT(source->pausedLine(), 2, 10000);
+        QTRY_VERIFY(stack->topLevelItemCount() >= 3);
+        QCOMPARE(stack->topLevelItem(0)->text(2), QStringLiteral("n.lua:2"));
+        QCOMPARE(stack->topLevelItem(1)->text(2), QStringLiteral("n.lua:6"));
+        QTRY_COMPARE(inspectorText(*variables, {QStringLiteral("Locals")}),
+                     QStringList({QStringLiteral("Locals: x=4 (number)")}));
+        stack->setCurrentItem(stack->topLevelItem(1));
+        QTRY_COMPARE(inspectorText(*variables, {QStringLiteral("Locals")}),
+                     QStringList({QStringLiteral("Locals: a=4 (number)")}));
+
+        stepOut->trigger();
+        QTRY_COMPARE_WITH_TIMEOUT(source->pausedLine(), 7, 10000);
+        QTRY_COMPARE(stack->topLevelItem(0) ? stack->topLevelItem(0)->text(2) : QString(),
+                     QStringLiteral("n.lua:%1").arg(7));
+        continueAction->trigger();
+        const auto response = client.read(std::chrono::seconds(5));
+        QCOMPARE(response.body, std::string("50\n"));
+
+        // Stopping the engine while it is stopped at a line (closing the window) returns.
+        test::HttpConnection second;
+        QVERIFY(second.connect(port));
+        QVERIFY(second.send("GET /n HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"));
+        QTRY_COMPARE_WITH_TIMEOUT(source->pausedLine(), 2, 10000);
+        QVERIFY(bridge.stoppedAtLine());
+        bridge.stop();
+        QVERIFY(!bridge.isRunning());
+    }
+};
+
+QTEST_MAIN(TestSourceDebug)
+#include "tst_sourcedebug.moc"
