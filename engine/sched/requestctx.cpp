@@ -66,7 +66,6 @@ CoCtx* RequestCtx::newCoroutine(trace::CoroutineType type, CoCtx* parent)
     lua_setexdata(co->co, this);
     lua_setexdata2(co->co, co.get());
     CoCtx* raw = co.get();
-    byState[raw->co] = raw;
     coroutines.push_back(std::move(co));
     RESTYSCOPE_PROBE(scheduler.tracer(), CoroutineCreate,
                      .request(requestId)
@@ -78,9 +77,20 @@ CoCtx* RequestCtx::newCoroutine(trace::CoroutineType type, CoCtx* parent)
 
 CoCtx* RequestCtx::find(lua_State* co) const
 {
-    // By address only: a released coroutine's state may be gone, so it is never touched.
-    const auto it = byState.find(co);
-    return it == byState.end() ? nullptr : it->second;
+    if (!co) {
+        return nullptr;
+    }
+    // co is a live Lua value of the caller, so reading its exdata is safe; a released
+    // coroutine has none and is looked up by address.
+    if (lua_getexdata(co) == this) {
+        return static_cast<CoCtx*>(lua_getexdata2(co));
+    }
+    for (const auto& [state, ctx] : released) {
+        if (state == co) {
+            return ctx;
+        }
+    }
+    return nullptr;
 }
 
 void RequestCtx::releaseCoroutine(CoCtx& co)
@@ -99,6 +109,7 @@ void RequestCtx::releaseCoroutine(CoCtx& co)
     // The thread may outlive this ctx as a Lua value; it must not point back here.
     lua_setexdata(co.co, nullptr);
     lua_setexdata2(co.co, nullptr);
+    released.emplace_back(co.co, &co);
 }
 
 void RequestCtx::killAll()

@@ -11,7 +11,6 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 struct lua_State;
@@ -73,9 +72,9 @@ public:
 
     int ngxCtxRef = -2; // ngx.ctx table in the VM registry (LUA_NOREF until first use)
 
-    // Every coroutine of this request by its state, dead ones too: coroutine.status and
-    // ngx.thread.* answer for a finished coroutine ("dead", "already waited or killed").
-    std::unordered_map<const lua_State*, CoCtx*> byState;
+    // Coroutines already released, by state: coroutine.status and ngx.thread.* still answer
+    // for them ("dead", "already waited or killed"). Live ones are found through exdata.
+    std::vector<std::pair<const lua_State*, CoCtx*>> released;
 
     lua_State* mainState() const;
     CoCtx* newCoroutine(trace::CoroutineType type, CoCtx* parent);
