@@ -58,8 +58,7 @@ void logForRequest(const sched::RequestCtx* ctx, int ngxLevel, const std::string
     if (!log.enabled(level)) {
         return;
     }
-    log.write(level, ctx->connectionSerial(),
-              message + ctx->scheduler.logContext(*ctx));
+    log.write(level, ctx->connectionSerial(), message + ctx->scheduler.logContext(*ctx));
 }
 
 } // namespace restyscope::engine::api
