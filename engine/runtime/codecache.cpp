@@ -141,11 +141,24 @@ bool CodeCache::store(const std::string& key, int& ref, const LoadContext& ctx)
     return true;
 }
 
-void CodeCache::countHit(const std::string& key)
+bool CodeCache::answeredFromCache(const std::string& key, int& ref, const LoadContext& ctx,
+                                  CodeResult& result)
 {
-    if (const auto it = m_meta.find(key); it != m_meta.end()) {
-        ++it->second.hits;
+    std::string error;
+    switch (lookup(key, ref, ctx, error)) {
+    case Lookup::Hit:
+        if (const auto it = m_meta.find(key); it != m_meta.end()) {
+            ++it->second.hits;
+        }
+        result.hit = true;
+        return true;
+    case Lookup::Error:
+        result.status = LoadStatus::Error;
+        result.error = error;
+        return true;
+    case Lookup::Miss: break;
     }
+    return false;
 }
 
 CodeResult CodeCache::loadInline(const std::string& key, int& ref, std::string_view source,
@@ -154,18 +167,9 @@ CodeResult CodeCache::loadInline(const std::string& key, int& ref, std::string_v
     lua_State* L = m_L;
     const int top = lua_gettop(L);
     CodeResult result;
-    std::string error;
 
-    switch (lookup(key, ref, ctx, error)) {
-    case Lookup::Hit:
-        countHit(key);
-        result.hit = true;
+    if (answeredFromCache(key, ref, ctx, result)) {
         return result;
-    case Lookup::Error:
-        result.status = LoadStatus::Error;
-        result.error = error;
-        return result;
-    case Lookup::Miss: break;
     }
 
     const std::int64_t start = trace::Tracer::nowNs();
@@ -205,17 +209,8 @@ CodeResult CodeCache::loadFile(const std::string& absolutePath, const std::strin
     }
 
     CodeResult result;
-    std::string error;
-    switch (lookup(key, ref, ctx, error)) {
-    case Lookup::Hit:
-        countHit(key);
-        result.hit = true;
+    if (answeredFromCache(key, ref, ctx, result)) {
         return result;
-    case Lookup::Error:
-        result.status = LoadStatus::Error;
-        result.error = error;
-        return result;
-    case Lookup::Miss: break;
     }
 
     const std::int64_t start = trace::Tracer::nowNs();

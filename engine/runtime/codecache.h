@@ -111,7 +111,9 @@ private:
         bool bytecode = false;
     };
     enum class Lookup { Hit, Miss, Error };
-    void countHit(const std::string& key);
+    // A hit (hits counted) or a lookup error: result is final. false on a miss.
+    bool answeredFromCache(const std::string& key, int& ref, const LoadContext& ctx,
+                           CodeResult& result);
 
     Lookup lookup(const std::string& key, int& ref, const LoadContext& ctx, std::string& error);
     bool store(const std::string& key, int& ref, const LoadContext& ctx);
