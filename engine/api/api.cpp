@@ -22,6 +22,9 @@ void installNgxApi(lua_State* L)
     installMisc(L);
     installShared(L);
     installRegex(L);
+    installSocket(L);
+    installSemaphore(L);
+    installSubrequest(L);
     /* stack: ngx */
     lua_pushvalue(L, -1);
     lua_setglobal(L, "ngx");

@@ -4,6 +4,7 @@
 
 #include "engine/sched/requestctx.h"
 
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -13,15 +14,27 @@ namespace restyscope::engine::api {
 
 // The calling coroutine's request ctx; nullptr outside a request (init_by_lua, ...).
 sched::RequestCtx* findRequest(lua_State* L);
-// Raises "no request found" when there is none (lua-nginx-module's wording).
-sched::RequestCtx& checkRequest(lua_State* L);
+// Raises noRequest when there is none (lua-nginx-module's functions word it "no request
+// found", "no request object found" or "request object not found").
+sched::RequestCtx& checkRequest(lua_State* L, const char* noRequest = "no request found");
 // Raises "API disabled in the context of <ctx>" unless ctx.context is in allowed.
 void checkContext(lua_State* L, const sched::RequestCtx& ctx, unsigned allowed);
 // checkRequest + checkContext.
-sched::RequestCtx& requireContext(lua_State* L, unsigned allowed);
+sched::RequestCtx& requireContext(lua_State* L, unsigned allowed,
+                                  const char* noRequest = "no request found");
+
+// The method name of an ngx.HTTP_GET .. ngx.HTTP_TRACE number; nullptr for any other.
+const char* ngxMethodName(int id);
 
 // Adds f to the table at the top of the stack under name. /* stack: t -> t */
 void setFunction(lua_State* L, const char* name, int (*f)(lua_State*));
+
+// Gives the table at the top of the stack an __index that raises "<prefix>.<name> is not
+// implemented by restyscope" for each listed name lua-nginx-module has and restyscope does
+// not, so a handler fails with a clear error rather than calling nil. /* stack: t -> t */
+void markNotImplemented(lua_State* L, const char* prefix, std::initializer_list<const char*> names);
+// The same error for one name, for a table that has its own __index.
+int notImplementedError(lua_State* L, const char* prefix, const char* name);
 
 // Writes to the request's error log with nginx's request context suffix.
 void logForRequest(const sched::RequestCtx* ctx, int ngxLevel, const std::string& message);

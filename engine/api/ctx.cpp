@@ -77,8 +77,7 @@ int getIsSubrequest(lua_State* L)
     if (!ctx->http) {
         return errorAt(L, 1, "API disabled in the current context");
     }
-    // restyscope runs no subrequests (ngx.location.capture is not implemented yet).
-    lua_pushboolean(L, 0);
+    lua_pushboolean(L, ctx->http->isSubrequest() ? 1 : 0);
     return 1;
 }
 
@@ -108,7 +107,16 @@ int ngxIndex(lua_State* L)
         return getIsSubrequest(L);
     }
     lua_settop(L, 2);
+    lua_pushvalue(L, 2);
     lua_rawget(L, 1);
+    if (lua_isnil(L, -1)) {
+        // lua-nginx-module APIs restyscope lacks fail by name instead of giving nil.
+        for (const char* name : {"arg", "run_worker_thread"}) {
+            if (keyIs(L, 2, name)) {
+                return notImplementedError(L, "ngx", name);
+            }
+        }
+    }
     return 1;
 }
 

@@ -4,6 +4,7 @@
 #include "engine/api/api.h"
 #include "engine/api/apicommon.h"
 #include "engine/api/querystring.h"
+#include "engine/conf/config.h"
 #include "engine/http/connection.h"
 #include "engine/http/status.h"
 #include "engine/sched/scheduler.h"
@@ -63,7 +64,7 @@ int ngxExec(lua_State* L)
     if (n != 1 && n != 2) {
         return luaL_error(L, "expecting one or two arguments, but got %d", n);
     }
-    sched::RequestCtx& ctx = requireContext(L, kExecContexts);
+    sched::RequestCtx& ctx = requireContext(L, kExecContexts, "no request object found");
     std::size_t len = 0;
     const char* text = luaL_checklstring(L, 1, &len);
     std::string uri(text, len);
@@ -127,7 +128,7 @@ int ngxRedirect(lua_State* L)
     if (n != 1 && n != 2) {
         return luaL_error(L, "expecting one or two arguments");
     }
-    sched::RequestCtx& ctx = requireContext(L, kExecContexts);
+    sched::RequestCtx& ctx = requireContext(L, kExecContexts, "no request object found");
     std::size_t len = 0;
     const char* text = luaL_checklstring(L, 1, &len);
     const std::string uri(text, len);
@@ -167,12 +168,42 @@ int ngxRedirect(lua_State* L)
     return lua_yield(L, 0);
 }
 
+// ngx.on_abort(f): with lua_check_client_abort on, f becomes a user thread that starts
+// when the client closes the connection (sched/luamodule.cpp watches for it).
+int ngxOnAbort(lua_State* L)
+{
+    sched::RequestCtx& ctx = requireContext(L, kExecContexts);
+    if (ctx.onAbort) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "duplicate call");
+        return 2;
+    }
+    const conf::LocationConfig* location = ctx.http->request.location;
+    if (!location || !location->local.luaCheckClientAbort.value_or(false)) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "lua_check_client_abort is off");
+        return 2;
+    }
+    luaL_argcheck(L, lua_isfunction(L, 1) && !lua_iscfunction(L, 1), 1, "Lua function expected");
+    sched::CoCtx* parent = sched::RequestCtx::coOf(L);
+    sched::CoCtx* co = ctx.newCoroutine(trace::CoroutineType::UserThread, parent);
+    co->status = sched::CoStatus::Suspended;
+    co->waitingOn = "client abort";
+    /* stack: f -> f (a copy moved onto the new coroutine) */
+    lua_pushvalue(L, 1);
+    lua_xmove(L, co->co, 1);
+    ctx.onAbort = co;
+    lua_pushinteger(L, 1);
+    return 1;
+}
+
 } // namespace
 
 void installExec(lua_State* L)
 {
     setFunction(L, "exec", ngxExec);
     setFunction(L, "redirect", ngxRedirect);
+    setFunction(L, "on_abort", ngxOnAbort);
 }
 
 } // namespace restyscope::engine::api

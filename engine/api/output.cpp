@@ -5,6 +5,7 @@
 #include "engine/api/output.h"
 #include "engine/api/api.h"
 #include "engine/api/apicommon.h"
+#include "engine/api/apiutil.h"
 #include "engine/api/header.h"
 #include "engine/api/status.h"
 #include "engine/http/connection.h"
@@ -92,7 +93,7 @@ bool appendValue(lua_State* L, int index, std::string& out, int argNumber, std::
 
 int outputValues(lua_State* L, bool newline)
 {
-    sched::RequestCtx& ctx = requireContext(L, kOutputContexts);
+    sched::RequestCtx& ctx = requireContext(L, kOutputContexts, "no request object found");
     if (ctx.eofSent) {
         lua_pushnil(L);
         lua_pushliteral(L, "seen eof");
@@ -112,7 +113,14 @@ int outputValues(lua_State* L, bool newline)
     http::HttpRequest& request = *ctx.http;
     prepareFirstOutput(ctx);
     if (request.request.headOnly) {
+        // nginx marks a HEAD response header-only when its header goes out: the call that
+        // sends it still succeeds, later ones answer "header only".
+        const bool wasSent = request.headerSent();
         request.sendHeader();
+        if (!wasSent) {
+            lua_pushinteger(L, 1);
+            return 1;
+        }
         lua_pushnil(L);
         lua_pushliteral(L, "header only");
         return 2;
@@ -150,7 +158,7 @@ int ngxFlush(lua_State* L)
         wait = lua_toboolean(L, 1) != 0;
     }
     http::HttpRequest& request = *ctx.http;
-    if (!request.headerSent() || (!wait && !request.writer()->hasBodyData())) {
+    if (!request.headerSent() || (!wait && !request.bodyDataSent())) {
         lua_pushnil(L);
         lua_pushliteral(L, "nothing to flush");
         return 2;
@@ -202,7 +210,7 @@ int ngxFlush(lua_State* L)
 
 int ngxEof(lua_State* L)
 {
-    sched::RequestCtx& ctx = requireContext(L, kOutputContexts);
+    sched::RequestCtx& ctx = requireContext(L, kOutputContexts, "no request object found");
     if (lua_gettop(L) != 0) {
         return luaL_error(L, "no argument is expected");
     }
@@ -231,12 +239,20 @@ int ngxSendHeaders(lua_State* L)
 
 int ngxExit(lua_State* L)
 {
+    if (!findRequest(L)) {
+        return restyError(L, "exit.lua:49", "no request found"); // lua-resty-core's ngx.exit
+    }
     sched::RequestCtx& ctx = checkRequest(L);
     checkContext(L, ctx, kExitContexts);
     if (lua_gettop(L) != 1) {
         return luaL_error(L, "expecting one argument");
     }
     const int status = static_cast<int>(luaL_checkinteger(L, 1));
+    if (ctx.pendingSubrequests > 0 && status != http::kNgxError &&
+        status != http::kStatusRequestTimeout && status != http::kStatusClose &&
+        status != http::kStatusClientClosed) {
+        return luaL_error(L, "attempt to abort with pending subrequests");
+    }
     if (status == http::kNgxAgain || status == http::kNgxDone) {
         return luaL_error(L, "bad argument to 'ngx.exit': does not accept NGX_AGAIN or NGX_DONE");
     }
@@ -320,6 +336,10 @@ int getStatus(lua_State* L)
 int setStatus(lua_State* L)
 {
     sched::RequestCtx& ctx = checkRequest(L);
+    if (!ctx.http) {
+        // a timer's fake request (ngx_http_lua_check_fake_request)
+        return luaL_error(L, "API disabled in the current context");
+    }
     checkContext(L, ctx, kOutputContexts | sched::kContextSet | sched::kContextHeaderFilter);
     if (ctx.http->headerSent()) {
         logForRequest(&ctx, 4, "attempt to set ngx.status after sending out response headers");

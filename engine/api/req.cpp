@@ -13,6 +13,7 @@
 #include "engine/api/reqheaders.h"
 #include "engine/api/reqstate.h"
 #include "engine/http/connection.h"
+#include "engine/sched/scheduler.h"
 
 #include <lua.hpp>
 
@@ -459,6 +460,98 @@ int reqSetUriArgs(lua_State* L)
     return 0;
 }
 
+// lua-nginx-module's escape of a URI quoted in an error: control bytes, '"', '\\', DEL and
+// non-ASCII bytes as \xHH.
+std::string escapeForError(std::string_view text)
+{
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    std::string out;
+    for (const char c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (byte < 0x20 || byte == '"' || byte == '\\' || byte >= 0x7f) {
+            out += "\\x";
+            out += kHex[byte >> 4];
+            out += kHex[byte & 0xf];
+        } else {
+            out.push_back(c);
+        }
+    }
+    return out;
+}
+
+// ngx.req.set_uri(uri, jump?, binary?): without jump only $uri changes; with jump (rewrite
+// only) the coroutine yields and the location is searched again for the new URI.
+int reqSetUri(lua_State* L)
+{
+    const int n = lua_gettop(L);
+    if (n < 1 || n > 3) {
+        return luaL_error(L, "expecting 1, 2 or 3 arguments but seen %d", n);
+    }
+    sched::RequestCtx* ctx = findRequest(L);
+    if (!ctx) {
+        return luaL_error(L, "no request found");
+    }
+    if (!ctx->http) {
+        return luaL_error(L, "API disabled in the current context");
+    }
+    std::size_t len = 0;
+    const char* text = luaL_checklstring(L, 1, &len);
+    const std::string uri(text, len);
+    if (uri.empty()) {
+        return luaL_error(L, "attempt to use zero-length uri");
+    }
+    bool binary = false;
+    if (n >= 3) {
+        luaL_checktype(L, 3, LUA_TBOOLEAN);
+        binary = lua_toboolean(L, 3) != 0;
+    }
+    if (!binary) {
+        for (const char c : uri) {
+            const auto byte = static_cast<unsigned char>(c);
+            // %00-%08, %0A-%1F and %7F (a tab is allowed)
+            if (byte <= 0x08 || (byte >= 0x0a && byte <= 0x1f) || byte == 0x7f) {
+                return luaL_error(L,
+                                  "unsafe byte \"0x%02x\" in uri \"%s\" (maybe you want to "
+                                  "set the 'binary' argument?)",
+                                  byte, escapeForError(uri).c_str());
+            }
+        }
+    }
+    bool jump = false;
+    if (n >= 2) {
+        luaL_checktype(L, 2, LUA_TBOOLEAN);
+        jump = lua_toboolean(L, 2) != 0;
+        if (jump) {
+            checkContext(L, *ctx, sched::kContextRewrite | sched::kContextServerRewrite);
+        }
+    }
+    ctx->http->request.uri = uri;
+    if (!jump) {
+        return 0;
+    }
+    ctx->execPending = true;
+    ctx->uriJump = true;
+    ctx->execUri = uri;
+    if (sched::CoCtx* co = sched::RequestCtx::coOf(L)) {
+        co->reason = trace::YieldReason::Exec;
+    }
+    lua_settop(L, 0);
+    return lua_yield(L, 0);
+}
+
+// ngx.req.get_body_file(): restyscope keeps every request body in memory
+// (client_body_in_file_only and client_body_buffer_size spills are not modelled), so this
+// is nil, as nginx answers for a body held in memory.
+int reqGetBodyFile(lua_State* L)
+{
+    if (lua_gettop(L) != 0) {
+        return luaL_error(L, "expecting 0 arguments but seen %d", lua_gettop(L));
+    }
+    cRequest(L, "request object not found");
+    lua_pushnil(L);
+    return 1;
+}
+
 // lua-resty-core's misc.lua: true after an internal redirect (ngx.exec, a named location).
 int reqIsInternal(lua_State* L)
 {
@@ -474,6 +567,16 @@ int reqIsInternal(lua_State* L)
 }
 
 } // namespace
+
+const char* ngxMethodName(int id)
+{
+    for (const Method& method : kMethods) {
+        if (method.id == id) {
+            return method.name;
+        }
+    }
+    return nullptr;
+}
 
 void installReq(lua_State* L)
 {
@@ -493,6 +596,11 @@ void installReq(lua_State* L)
     setFunction(L, "get_body_data", reqGetBodyData);
     setFunction(L, "get_post_args", reqGetPostArgs);
     setFunction(L, "is_internal", reqIsInternal);
+    setFunction(L, "set_uri", reqSetUri);
+    setFunction(L, "get_body_file", reqGetBodyFile);
+    markNotImplemented(
+        L, "ngx.req",
+        {"set_body_data", "set_body_file", "init_body", "append_body", "finish_body", "socket"});
     lua_setfield(L, -2, "req");
 }
 

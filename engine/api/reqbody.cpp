@@ -20,7 +20,7 @@ int readBody(lua_State* L)
     if (lua_gettop(L) != 0) {
         return luaL_error(L, "expecting 0 arguments, but got %d", lua_gettop(L));
     }
-    sched::RequestCtx& ctx = requireContext(L, kBodyContexts);
+    sched::RequestCtx& ctx = requireContext(L, kBodyContexts, "request object not found");
     http::HttpRequest& request = *ctx.http;
     if (request.bodyComplete()) {
         return 0;
@@ -71,7 +71,12 @@ int readBody(lua_State* L)
 
 int discardBody(lua_State* L)
 {
-    sched::RequestCtx& ctx = requireContext(L, kBodyContexts);
+    sched::RequestCtx& ctx = checkRequest(L);
+    if (!ctx.http) {
+        // a timer's fake request (ngx_http_lua_check_fake_request)
+        return luaL_error(L, "API disabled in the current context");
+    }
+    checkContext(L, ctx, kBodyContexts);
     ctx.http->discardBody();
     return 0;
 }

@@ -28,7 +28,7 @@ int startTimer(lua_State* L, bool every)
     if (lua_type(L, 2) != LUA_TFUNCTION || lua_iscfunction(L, 2)) {
         return luaL_argerror(L, 2, "Lua function expected");
     }
-    sched::RequestCtx& ctx = requireContext(L, kTimerContexts);
+    sched::RequestCtx& ctx = requireContext(L, kTimerContexts, "no request");
     ctx.scheduler.timers().start(L, ctx, delay, every, 2, n - 2);
     lua_pushinteger(L, 1);
     return 1;

@@ -118,6 +118,12 @@ int threadKill(lua_State* L)
         lua_pushliteral(L, "killer not parent");
         return 2;
     }
+    if (target->reason == trace::YieldReason::Subrequest && target->alive()) {
+        // its ngx.location.capture children are still running
+        lua_pushnil(L);
+        lua_pushliteral(L, "pending subrequests");
+        return 2;
+    }
     if (target->status == CoStatus::Zombie) {
         target->status = CoStatus::Dead;
         std::erase(self->zombieChildren, target);

@@ -3,6 +3,7 @@
 // variables nginx lets Lua change, and every other name fails with nginx's message for
 // it (not changeable / cannot be assigned / not found for writing).
 
+#include "engine/api/var.h"
 #include "engine/api/api.h"
 #include "engine/api/apicommon.h"
 #include "engine/api/apiutil.h"
@@ -277,6 +278,28 @@ int varSet(lua_State* L)
 }
 
 } // namespace
+
+VariableWrite variableWritable(std::string_view name)
+{
+    if (name == "args" || name == "limit_rate") {
+        return VariableWrite::Set;
+    }
+    return listed(kReadOnly, name) ? VariableWrite::NotChangeable : VariableWrite::Undefined;
+}
+
+VariableWrite setVariable(http::HttpRequest& request, std::string_view name, std::string_view value)
+{
+    if (name == "args") {
+        request.request.args = std::string(value);
+        apiState(request).argsEmptyString = true;
+        return VariableWrite::Set;
+    }
+    if (name == "limit_rate") {
+        apiState(request).limitRate = std::string(value);
+        return VariableWrite::Set;
+    }
+    return variableWritable(name);
+}
 
 void installVar(lua_State* L)
 {

@@ -1,0 +1,114 @@
+// The Lua phases that run with lua_pcall on the VM's main thread, not in a coroutine, so
+// nothing in them may yield (their contexts refuse those APIs): header_filter_by_lua*
+// (ngx_http_lua_header_filter) as the response header goes out, and log_by_lua*
+// (ngx_http_lua_log_handler) once a main request is finalized. Both see the request's
+// ngx.ctx; errors are logged as "failed to run <phase>_by_lua*: ...".
+
+#include "engine/sched/luamodule.h"
+
+#include "engine/conf/config.h"
+#include "engine/http/connection.h"
+#include "engine/runtime/vm.h"
+#include "engine/trace/errorlog.h"
+
+#include <lua.hpp>
+
+namespace restyscope::engine::sched {
+
+namespace {
+
+// The pcall message handler: string errors get debug.traceback from the failing level.
+int mainThreadTraceback(lua_State* L)
+{
+    if (!lua_isstring(L, 1)) {
+        return 1;
+    }
+    lua_getfield(L, LUA_GLOBALSINDEX, "debug");
+    if (!lua_istable(L, -1)) {
+        lua_pop(L, 1);
+        return 1;
+    }
+    lua_getfield(L, -1, "traceback");
+    if (!lua_isfunction(L, -1)) {
+        lua_pop(L, 2);
+        return 1;
+    }
+    lua_pushvalue(L, 1);
+    lua_pushinteger(L, 2);
+    lua_call(L, 2, 1);
+    return 1;
+}
+
+} // namespace
+
+// Runs handler's chunk for ctx in context on the main thread of ctx's VM.
+void LuaModule::runOnMainThread(RequestCtx& ctx, const conf::LuaHandler& handler, unsigned context)
+{
+    lua_State* L = ctx.vm->state();
+    const int top = lua_gettop(L);
+    const unsigned previous = ctx.context;
+    ctx.context = context;
+    int status = 0;
+    if (loadHandler(ctx, handler, status)) {
+        /* stack: closure -> handler, closure */
+        lua_pushcfunction(L, mainThreadTraceback);
+        lua_insert(L, -2);
+        // The main thread answers for the request while the chunk runs.
+        void* saved = lua_getexdata(L);
+        lua_setexdata(L, &ctx);
+        if (lua_pcall(L, 0, 0, -2) != 0) {
+            const char* message = lua_tostring(L, -1);
+            m_scheduler.log().write(trace::LogLevel::Error, ctx.connectionSerial(),
+                                    "failed to run " + std::string(contextName(context)) + ": " +
+                                        (message ? message : "unknown reason") +
+                                        m_scheduler.logContext(ctx));
+        }
+        lua_setexdata(L, saved);
+    }
+    lua_settop(L, top);
+    ctx.context = previous;
+}
+
+void LuaModule::headerFilter(http::HttpRequest& request)
+{
+    const conf::LocationConfig* location = request.request.location;
+    if (!location || !location->local.headerFilterByLua) {
+        return;
+    }
+    std::string error;
+    std::shared_ptr<RequestCtx> ctx = requestCtx(request.shared_from_this(), error);
+    if (!ctx) {
+        m_scheduler.log().write(trace::LogLevel::Error, request.request.connection,
+                                error + http::logContext(request.request));
+        return;
+    }
+    runOnMainThread(*ctx, *location->local.headerFilterByLua, kContextHeaderFilter);
+}
+
+void LuaModule::log(const std::shared_ptr<http::HttpRequest>& request)
+{
+    const conf::LocationConfig* location = request->request.location;
+    if (!location || !location->local.logByLua || request->isSubrequest()) {
+        return;
+    }
+    const bool hadCtx = request->luaCtx != nullptr;
+    std::string error;
+    std::shared_ptr<RequestCtx> ctx = requestCtx(request, error);
+    if (!ctx) {
+        m_scheduler.log().write(trace::LogLevel::Error, request->request.connection,
+                                error + http::logContext(request->request));
+        return;
+    }
+    // The request's threads are gone before its log phase (its cleanup ran first in nginx).
+    ctx->killAll();
+    runOnMainThread(*ctx, *location->local.logByLua, kContextLog);
+    if (!hadCtx) {
+        // Made for this phase after the request's cleanups ran: nothing else ends it.
+        request->luaCtx.reset();
+        ctx->aborted = true;
+        --m_live;
+        m_liveCtxs.erase(ctx->requestId);
+    }
+}
+
+} // namespace restyscope::engine::sched
