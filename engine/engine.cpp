@@ -123,6 +123,16 @@ const std::vector<std::string>& Engine::configNotices() const
     return d->notices;
 }
 
+void Engine::setErrorLogObserver(std::function<void(std::string_view line)> observer)
+{
+    if (!observer) {
+        d->log.setLineObserver(nullptr);
+        return;
+    }
+    d->log.setLineObserver([observer = std::move(observer)](
+                               trace::LogLevel, std::string_view line) { observer(line); });
+}
+
 bool Engine::loadConfig(std::string& error)
 {
     auto result = conf::loadConfig(d->prefix, d->options.confPath);
@@ -161,6 +171,7 @@ bool Engine::start(std::string& error)
 
     d->phases = std::make_unique<http::PhaseRunner>(config, d->log, d->tracer);
     d->scheduler = std::make_unique<sched::Scheduler>(d->io, d->tracer, d->log);
+    d->scheduler->setLuaLimits({d->options.luaInstructionBudget, d->options.luaMemoryLimit});
     api::setConfigPrefix(config.prefix);
     api::configureSharedDicts(config); // before init_by_lua: it may use them
     d->lua =
@@ -173,6 +184,7 @@ bool Engine::start(std::string& error)
     }
     d->phases->setLuaModule(d->lua.get());
     if (config.http) {
+        std::vector<std::pair<conf::ListenAddress, std::uint16_t>> moved; // conf listen, real port
         for (const auto& listen : conf::listenAddresses(*config.http)) {
             // Limits come from the server that answers there when no Host matches.
             const conf::ServerConfig* server =
@@ -199,12 +211,40 @@ bool Engine::start(std::string& error)
                 address = "::1";
             }
             std::string bindError;
-            if (!listener->listen(address, listen.port, bindError)) {
+            bool bound = listener->listen(address, listen.port, bindError);
+            // Up to 100 ports on: the first error is the one reported when none is free.
+            for (std::uint32_t port = listen.port + 1u;
+                 !bound && d->options.nextFreePort && port <= 65535u && port <= listen.port + 100u;
+                 ++port) {
+                std::string ignored;
+                bound = listener->listen(address, static_cast<std::uint16_t>(port), ignored);
+            }
+            if (!bound) {
                 error = "[emerg] " + bindError;
                 d->log.write(trace::LogLevel::Emerg, 0, bindError);
                 return false;
             }
+            if (listener->port() != listen.port) {
+                d->log.write(trace::LogLevel::Notice, 0,
+                             bindError + ", listening on " + address + ":" +
+                                 std::to_string(listener->port()) + " instead");
+                moved.push_back({listen, listener->port()});
+            }
             d->listeners.push_back(std::move(listener));
+        }
+        if (!moved.empty()) {
+            // The servers of a moved listen answer on its real port ($server_port too).
+            for (auto& server : d->config->http->servers) {
+                for (auto& listen : server->listen) {
+                    for (const auto& [from, to] : moved) {
+                        if (listen.address == from.address && listen.port == from.port) {
+                            listen.port = to;
+                            break;
+                        }
+                    }
+                }
+            }
+            conf::indexServers(*d->config->http);
         }
     }
     if (!config.pidPath.empty()) {
@@ -309,6 +349,25 @@ std::size_t Engine::mainVmMemoryAfterGc()
     }
     d->lua->mainVm().collectGarbage();
     return d->lua->mainVm().memoryBytes();
+}
+
+EngineStats Engine::stats() const
+{
+    EngineStats stats;
+    for (const auto& listener : d->listeners) {
+        stats.connections += listener->connectionCount();
+    }
+    if (d->lua) {
+        stats.luaRequests = d->lua->liveRequestCount();
+        stats.vms = d->lua->liveVmCount();
+        stats.mainVmAnchors = d->lua->mainAnchorCount();
+        stats.mainVmMemory = d->lua->mainVm().memoryBytes();
+    }
+    if (d->scheduler) {
+        stats.pendingTimers = d->scheduler->timers().pendingCount();
+        stats.runningTimers = d->scheduler->timers().runningCount();
+    }
+    return stats;
 }
 
 std::vector<ListenEndpoint> Engine::listening() const

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 struct lua_State;
@@ -27,6 +28,25 @@ struct EngineOptions
     std::string confPath = "conf/nginx.conf"; // as given with -c, relative to the prefix
     bool logToStderr = true;
     bool handleSignals = true; // SIGINT/SIGTERM stop run()
+    // Limits nginx does not have, off (0) by default: VM instructions per request (a request
+    // past it ends with 500; the VMs then run without the JIT), and bytes per Lua VM.
+    std::uint64_t luaInstructionBudget = 0;
+    std::size_t luaMemoryLimit = 0;
+    // The desktop app: a listen port that cannot be bound moves to the next free one, and its
+    // servers answer there (a notice says so). nginx itself fails; headless keeps that.
+    bool nextFreePort = false;
+};
+
+// What is alive in the engine right now (leak checks, the soak test's --stats-file).
+struct EngineStats
+{
+    std::size_t connections = 0;   // open client connections, every listener
+    std::size_t luaRequests = 0;   // requests with a live Lua ctx
+    std::size_t vms = 0;           // live Lua VMs, the main VM included
+    std::size_t mainVmAnchors = 0; // coroutines anchored in the main VM's registry
+    std::size_t pendingTimers = 0; // ngx.timer.at/every not fired yet
+    std::size_t runningTimers = 0; // timer callbacks running (fake requests)
+    std::size_t mainVmMemory = 0;  // the main VM's Lua heap, bytes (no GC forced)
 };
 
 struct ListenEndpoint
@@ -60,6 +80,9 @@ public:
     std::vector<ListenEndpoint> listening() const;
     // The notices reading the configuration produced ("[alert] lua_code_cache is off...").
     const std::vector<std::string>& configNotices() const;
+    // Before start(): called on the engine thread with every error.log line as written
+    // (nginx's format, no newline), e.g. to feed the UI's error log view.
+    void setErrorLogObserver(std::function<void(std::string_view line)> observer);
 
     // Engine thread: where probes go (attach a trace::EventSink).
     trace::Tracer& tracer();
@@ -78,6 +101,8 @@ public:
     // Engine thread: coroutines anchored in the main VM, and its Lua heap after a full GC.
     std::size_t mainVmAnchors() const;
     std::size_t mainVmMemoryAfterGc();
+    // Engine thread.
+    EngineStats stats() const;
 
     static std::string versionText();
 

@@ -79,6 +79,8 @@ void mergeLocal(LocalConf& conf, const LocalConf& parent)
     inherit(conf.clientMaxBodySize, parent.clientMaxBodySize);
     inherit(conf.luaCodeCache, parent.luaCodeCache);
     inherit(conf.rewriteByLua, parent.rewriteByLua);
+    inherit(conf.logByLua, parent.logByLua);
+    inherit(conf.headerFilterByLua, parent.headerFilterByLua);
     inherit(conf.accessByLua, parent.accessByLua);
     inherit(conf.defaultType, parent.defaultType);
     inherit(conf.types, parent.types);
@@ -87,6 +89,13 @@ void mergeLocal(LocalConf& conf, const LocalConf& parent)
     inherit(conf.postponeOutput, parent.postponeOutput);
     inherit(conf.serverTokens, parent.serverTokens);
     inherit(conf.luaHttp10Buffering, parent.luaHttp10Buffering);
+    inherit(conf.luaCheckClientAbort, parent.luaCheckClientAbort);
+    inherit(conf.luaSocketConnectTimeoutMs, parent.luaSocketConnectTimeoutMs);
+    inherit(conf.luaSocketSendTimeoutMs, parent.luaSocketSendTimeoutMs);
+    inherit(conf.luaSocketReadTimeoutMs, parent.luaSocketReadTimeoutMs);
+    inherit(conf.luaSocketKeepaliveTimeoutMs, parent.luaSocketKeepaliveTimeoutMs);
+    inherit(conf.luaSocketPoolSize, parent.luaSocketPoolSize);
+    inherit(conf.luaSocketLogErrors, parent.luaSocketLogErrors);
 }
 
 void applyDefaults(LocalConf& conf)
@@ -104,6 +113,13 @@ void applyDefaults(LocalConf& conf)
     defaults.postponeOutput = 1460;
     defaults.serverTokens = true;
     defaults.luaHttp10Buffering = true;
+    defaults.luaCheckClientAbort = false;
+    defaults.luaSocketConnectTimeoutMs = 60000;
+    defaults.luaSocketSendTimeoutMs = 60000;
+    defaults.luaSocketReadTimeoutMs = 60000;
+    defaults.luaSocketKeepaliveTimeoutMs = 60000;
+    defaults.luaSocketPoolSize = 30;
+    defaults.luaSocketLogErrors = true;
     mergeLocal(conf, defaults);
 }
 

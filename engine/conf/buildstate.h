@@ -81,6 +81,8 @@ struct HttpState
     ServerValues values;
     std::vector<std::unique_ptr<ServerState>> servers;
     std::vector<ListenGroup> listens;
+    // address:port -> index in listens (a port range makes thousands of groups)
+    std::map<std::pair<std::string, std::uint16_t>, std::size_t> listenIndex;
 };
 
 // One block being walked: its context, the innermost objects it fills, and the slots

@@ -58,6 +58,8 @@ struct LocalConf
     std::optional<std::uint64_t> clientMaxBodySize; // default 1m
     std::optional<bool> luaCodeCache;               // default on
     std::optional<LuaHandler> rewriteByLua;
+    std::optional<LuaHandler> logByLua;
+    std::optional<LuaHandler> headerFilterByLua;
     std::optional<LuaHandler> accessByLua;
     std::optional<std::string> defaultType; // default "text/plain"
     // types{}: extension (lower-case) -> MIME type; default nginx's own three entries.
@@ -67,6 +69,14 @@ struct LocalConf
     std::optional<std::size_t> postponeOutput;        // default 1460
     std::optional<bool> serverTokens;                 // default on
     std::optional<bool> luaHttp10Buffering;           // default on
+    std::optional<bool> luaCheckClientAbort;          // default off
+    // lua_socket_* (cosockets): timeouts, keepalive pool, error logging.
+    std::optional<std::uint64_t> luaSocketConnectTimeoutMs;   // default 60s
+    std::optional<std::uint64_t> luaSocketSendTimeoutMs;      // default 60s
+    std::optional<std::uint64_t> luaSocketReadTimeoutMs;      // default 60s
+    std::optional<std::uint64_t> luaSocketKeepaliveTimeoutMs; // default 60s
+    std::optional<std::uint64_t> luaSocketPoolSize;           // default 30
+    std::optional<bool> luaSocketLogErrors;                   // default on
 };
 
 struct LocationConfig

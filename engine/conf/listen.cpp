@@ -351,20 +351,20 @@ bool addListen(BuildState& state, ServerState& server, const ListenAddress& addr
         return directive ? state.fail(message, *directive) : state.failText(std::move(message));
     };
     auto& groups = state.http->listens;
-    const auto group = std::find_if(groups.begin(), groups.end(), [&](const ListenGroup& g) {
-        return g.address.address == address.address && g.address.port == address.port;
-    });
-    if (group == groups.end()) {
-        ListenGroup added;
-        added.address = address;
-        added.address.defaultServer = false;
-        added.text = addressText(address);
-        added.optionsSet = optionsSet;
-        added.hasDefault = address.defaultServer;
-        added.servers.push_back(server.config);
-        groups.push_back(std::move(added));
+    const auto [found, added] =
+        state.http->listenIndex.try_emplace({address.address, address.port}, groups.size());
+    if (added) {
+        ListenGroup group;
+        group.address = address;
+        group.address.defaultServer = false;
+        group.text = addressText(address);
+        group.optionsSet = optionsSet;
+        group.hasDefault = address.defaultServer;
+        group.servers.push_back(server.config);
+        groups.push_back(std::move(group));
         return true;
     }
+    ListenGroup* const group = &groups[found->second];
     if (std::find(group->servers.begin(), group->servers.end(), server.config) !=
         group->servers.end()) {
         return fail("a duplicate listen " + group->text);

@@ -92,6 +92,10 @@ bool handlePhaseByLua(BuildState& state, Scope& scope, const Directive& directiv
         scope.local->rewriteByLua = std::move(handler);
     } else if (tag == "access_by_lua") {
         scope.local->accessByLua = std::move(handler);
+    } else if (tag == "log_by_lua") {
+        scope.local->logByLua = std::move(handler);
+    } else if (tag == "header_filter_by_lua") {
+        scope.local->headerFilterByLua = std::move(handler);
     } else {
         scope.location->contentByLua = std::move(handler);
     }
@@ -143,6 +147,60 @@ bool handleHttp10Buffering(BuildState& state, Scope& scope, const Directive& dir
         return false;
     }
     scope.local->luaHttp10Buffering = on;
+    return true;
+}
+
+// lua_socket_connect/send/read/keepalive_timeout, lua_socket_pool_size and
+// lua_socket_log_errors: what the cosockets of the location use.
+bool handleSocketSetting(BuildState& state, Scope& scope, const Directive& directive,
+                         const DirectiveSpec&)
+{
+    if (!claimSlot(state, scope, directive.name, directive)) {
+        return false;
+    }
+    LocalConf& local = *scope.local;
+    if (directive.name == "lua_socket_log_errors") {
+        bool on = true;
+        if (!parseFlag(state, directive, on)) {
+            return false;
+        }
+        local.luaSocketLogErrors = on;
+        return true;
+    }
+    if (directive.name == "lua_socket_pool_size") {
+        const auto size = parseNumber(directive.args[0]);
+        if (!size) {
+            return state.failDirective("invalid number", directive);
+        }
+        local.luaSocketPoolSize = static_cast<std::uint64_t>(*size);
+        return true;
+    }
+    const auto ms = parseTime(directive.args[0]);
+    if (!ms) {
+        return state.failDirective("invalid value", directive);
+    }
+    const auto value = static_cast<std::uint64_t>(*ms);
+    if (directive.name == "lua_socket_connect_timeout") {
+        local.luaSocketConnectTimeoutMs = value;
+    } else if (directive.name == "lua_socket_send_timeout") {
+        local.luaSocketSendTimeoutMs = value;
+    } else if (directive.name == "lua_socket_read_timeout") {
+        local.luaSocketReadTimeoutMs = value;
+    } else {
+        local.luaSocketKeepaliveTimeoutMs = value;
+    }
+    return true;
+}
+
+bool handleCheckClientAbort(BuildState& state, Scope& scope, const Directive& directive,
+                            const DirectiveSpec&)
+{
+    bool on = false;
+    if (!claimSlot(state, scope, "lua_check_client_abort", directive) ||
+        !parseFlag(state, directive, on)) {
+        return false;
+    }
+    scope.local->luaCheckClientAbort = on;
     return true;
 }
 
@@ -202,6 +260,7 @@ constexpr unsigned HandlerBlock = Block | NoArgs;
 constexpr DirectiveSpec directives[] = {
     {"lua_code_cache", AnyHttp, Flag, handleCodeCache},
     {"lua_http10_buffering", AnyHttp, Flag, handleHttp10Buffering},
+    {"lua_check_client_abort", AnyHttp, Flag, handleCheckClientAbort},
     {"lua_package_path", HttpContext, Take1, handlePackagePath},
     {"lua_package_cpath", HttpContext, Take1, handlePackagePath},
     {"lua_shared_dict", HttpContext, Take2, handleSharedDict},
@@ -230,28 +289,28 @@ constexpr DirectiveSpec directives[] = {
     {"set_by_lua", ServerContext | LocationContext, TwoOrMore, handleUnsupportedByLua},
     {"set_by_lua_block", ServerContext | LocationContext, Block | Take1, handleUnsupportedByLua},
     {"set_by_lua_file", ServerContext | LocationContext, TwoOrMore, handleUnsupportedByLua},
-    {"log_by_lua", AnyHttp, Take1, handleUnsupportedByLua},
-    {"log_by_lua_block", AnyHttp, HandlerBlock, handleUnsupportedByLua},
-    {"log_by_lua_file", AnyHttp, Take1, handleUnsupportedByLua},
-    {"header_filter_by_lua", AnyHttp, Take1, handleUnsupportedByLua},
-    {"header_filter_by_lua_block", AnyHttp, HandlerBlock, handleUnsupportedByLua},
-    {"header_filter_by_lua_file", AnyHttp, Take1, handleUnsupportedByLua},
+    {"log_by_lua", AnyHttp, Take1, handlePhaseByLua},
+    {"log_by_lua_block", AnyHttp, HandlerBlock, handlePhaseByLua},
+    {"log_by_lua_file", AnyHttp, Take1, handlePhaseByLua},
+    {"header_filter_by_lua", AnyHttp, Take1, handlePhaseByLua},
+    {"header_filter_by_lua_block", AnyHttp, HandlerBlock, handlePhaseByLua},
+    {"header_filter_by_lua_file", AnyHttp, Take1, handlePhaseByLua},
     {"body_filter_by_lua", AnyHttp, Take1, handleUnsupportedByLua},
     {"body_filter_by_lua_block", AnyHttp, HandlerBlock, handleUnsupportedByLua},
     {"body_filter_by_lua_file", AnyHttp, Take1, handleUnsupportedByLua},
+    // cosocket settings (socket.cpp reads them from the location)
+    {"lua_socket_log_errors", AnyHttp, Flag, handleSocketSetting, ValueKind::Flag, true},
+    {"lua_socket_keepalive_timeout", AnyHttp, Take1, handleSocketSetting, ValueKind::Msec, true},
+    {"lua_socket_connect_timeout", AnyHttp, Take1, handleSocketSetting, ValueKind::Msec, true},
+    {"lua_socket_send_timeout", AnyHttp, Take1, handleSocketSetting, ValueKind::Msec, true},
+    {"lua_socket_read_timeout", AnyHttp, Take1, handleSocketSetting, ValueKind::Msec, true},
+    {"lua_socket_pool_size", AnyHttp, Take1, handleSocketSetting, ValueKind::Number, true},
     // values restyscope does not act on
     {"lua_need_request_body", AnyHttp, Flag, ignore, ValueKind::Flag, true},
     {"lua_transform_underscores_in_response_headers", AnyHttp, Flag, ignore, ValueKind::Flag, true},
-    {"lua_socket_log_errors", AnyHttp, Flag, ignore, ValueKind::Flag, true},
-    {"lua_check_client_abort", AnyHttp, Flag, ignore, ValueKind::Flag, true},
     {"lua_use_default_type", AnyHttp, Flag, ignore, ValueKind::Flag, true},
-    {"lua_socket_keepalive_timeout", AnyHttp, Take1, ignore, ValueKind::Msec, true},
-    {"lua_socket_connect_timeout", AnyHttp, Take1, ignore, ValueKind::Msec, true},
-    {"lua_socket_send_timeout", AnyHttp, Take1, ignore, ValueKind::Msec, true},
-    {"lua_socket_read_timeout", AnyHttp, Take1, ignore, ValueKind::Msec, true},
     {"lua_socket_send_lowat", AnyHttp, Take1, ignore, ValueKind::Size, true},
     {"lua_socket_buffer_size", AnyHttp, Take1, ignore, ValueKind::Size, true},
-    {"lua_socket_pool_size", AnyHttp, Take1, ignore, ValueKind::Number, true},
     {"lua_max_pending_timers", HttpContext, Take1, ignore, ValueKind::Number, true},
     {"lua_max_running_timers", HttpContext, Take1, ignore, ValueKind::Number, true},
     {"lua_regex_cache_max_entries", HttpContext, Take1, ignore, ValueKind::Number, true},

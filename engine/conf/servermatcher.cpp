@@ -1,6 +1,7 @@
 #include "engine/conf/servermatcher.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 namespace restyscope::engine::conf {
@@ -163,21 +164,22 @@ const ServerConfig* lookupName(const ServerIndex::Group& group, std::string_view
 std::vector<ServerNameIssue> indexServers(HttpConfig& http)
 {
     auto index = std::make_shared<ServerIndex>();
+    // Groups are found through maps: a port range (`listen 1-65535`) makes thousands of
+    // them, and a linear search per listen address was quadratic.
+    std::map<std::pair<std::string, std::uint16_t>, std::size_t> groupOf;
     for (const auto& server : http.servers) {
         for (const ListenAddress& listen : server->listen) {
-            auto group = std::find_if(
-                index->groups.begin(), index->groups.end(), [&](const ServerIndex::Group& g) {
-                    return g.address == listen.address && g.port == listen.port;
-                });
-            if (group == index->groups.end()) {
-                ServerIndex::Group added;
-                added.address = listen.address;
-                added.port = listen.port;
-                added.text = addressText(listen.address, listen.port);
-                added.wildcard = listen.address == "0.0.0.0" || listen.address == "::";
-                index->groups.push_back(std::move(added));
-                group = index->groups.end() - 1;
+            const auto [found, added] =
+                groupOf.try_emplace({listen.address, listen.port}, index->groups.size());
+            if (added) {
+                ServerIndex::Group group;
+                group.address = listen.address;
+                group.port = listen.port;
+                group.text = addressText(listen.address, listen.port);
+                group.wildcard = listen.address == "0.0.0.0" || listen.address == "::";
+                index->groups.push_back(std::move(group));
             }
+            const auto group = index->groups.begin() + static_cast<std::ptrdiff_t>(found->second);
             if (std::find(group->servers.begin(), group->servers.end(), server.get()) ==
                 group->servers.end()) {
                 group->servers.push_back(server.get());
@@ -193,21 +195,18 @@ std::vector<ServerNameIssue> indexServers(HttpConfig& http)
 
     // nginx goes port by port in the order first seen, wildcard addresses last.
     std::vector<ServerNameIssue> issues;
-    std::vector<std::pair<bool, std::uint16_t>> ports;
-    for (const ServerIndex::Group& group : index->groups) {
-        const std::pair port{isIpv6(group.address), group.port};
-        if (std::find(ports.begin(), ports.end(), port) == ports.end()) {
-            ports.push_back(port);
+    std::vector<std::vector<ServerIndex::Group*>> byPort; // in the order first seen
+    std::map<std::pair<bool, std::uint16_t>, std::size_t> portOf;
+    for (ServerIndex::Group& group : index->groups) {
+        const auto [found, added] =
+            portOf.try_emplace({isIpv6(group.address), group.port}, byPort.size());
+        if (added) {
+            byPort.emplace_back();
         }
+        byPort[found->second].push_back(&group);
     }
     bool failed = false;
-    for (const auto& port : ports) {
-        std::vector<ServerIndex::Group*> groups;
-        for (ServerIndex::Group& group : index->groups) {
-            if (group.port == port.second && isIpv6(group.address) == port.first) {
-                groups.push_back(&group);
-            }
-        }
+    for (auto& groups : byPort) {
         std::stable_sort(groups.begin(), groups.end(),
                          [](const auto* a, const auto* b) { return !a->wildcard && b->wildcard; });
         for (ServerIndex::Group* group : groups) {

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <unordered_map>
 
 namespace restyscope::engine::debug {
 
@@ -48,6 +49,70 @@ std::vector<std::string> packageLoaded(lua_State* L)
     lua_pop(L, 2);
     std::sort(names.begin(), names.end());
     return names;
+}
+
+// package.searchpath's answer, without running Lua: the first template of searchPath
+// ("a/?.lua;b/?.lua") whose file exists. Remembered, as snapshots come often.
+std::string moduleFile(const std::string& name, const std::string& searchPath)
+{
+    thread_local std::unordered_map<std::string, std::string> found;
+    const std::string key = searchPath + '\n' + name;
+    if (const auto it = found.find(key); it != found.end()) {
+        return it->second;
+    }
+    std::string file = name;
+    std::replace(file.begin(), file.end(), '.', '/');
+    std::string result;
+    std::size_t start = 0;
+    while (start <= searchPath.size() && result.empty()) {
+        auto end = searchPath.find(';', start);
+        if (end == std::string::npos) {
+            end = searchPath.size();
+        }
+        std::string candidate = searchPath.substr(start, end - start);
+        for (auto q = candidate.find('?'); q != std::string::npos; q = candidate.find('?', q)) {
+            candidate.replace(q, 1, file);
+            q += file.size();
+        }
+        struct stat info
+        {
+        };
+        if (!candidate.empty() && ::stat(candidate.c_str(), &info) == 0 && S_ISREG(info.st_mode)) {
+            result = candidate;
+        }
+        start = end + 1;
+    }
+    if (found.size() < 4096) {
+        found.emplace(key, result);
+    }
+    return result;
+}
+
+// Beside packageLoaded(L): where each module was found, "" when not on the search paths.
+std::vector<std::string> packageFiles(lua_State* L, const std::vector<std::string>& names)
+{
+    lua_getglobal(L, "package"); /* stack: package */
+    lua_getfield(L, -1, "path");
+    lua_getfield(L, -2, "cpath"); /* stack: package, path, cpath */
+    const std::string path = lua_isstring(L, -2) ? lua_tostring(L, -2) : "";
+    const std::string cpath = lua_isstring(L, -1) ? lua_tostring(L, -1) : "";
+    lua_pop(L, 3); /* stack: (empty) */
+    std::vector<std::string> files;
+    files.reserve(names.size());
+    for (const auto& name : names) {
+        // package.loaded also holds the standard libraries and ngx: not files.
+        lua_getglobal(L, "package");
+        lua_getfield(L, -1, "preload");
+        lua_getfield(L, -1, name.c_str());
+        const bool preloaded = !lua_isnil(L, -1);
+        lua_pop(L, 3);
+        std::string file = preloaded ? std::string() : moduleFile(name, path);
+        if (file.empty() && !preloaded) {
+            file = moduleFile(name, cpath);
+        }
+        files.push_back(std::move(file));
+    }
+    return files;
 }
 
 // The line hook is a plain C function: it finds its debugger here (engine thread only).
@@ -105,18 +170,17 @@ void Debugger::updateHooks()
 {
     const bool wanted = !m_lineBreakpoints.empty() || m_lineStep.has_value();
     for (const auto& vm : m_lua.liveVms()) {
-        if (wanted) {
-            lua_sethook(vm->state(), &Debugger::lineHook, LUA_MASKLINE, 0);
-        } else {
-            lua_sethook(vm->state(), nullptr, 0, 0);
-        }
+        // The VM combines it with the instruction budget's count hook (one hook per state).
+        vm->setLineHook(wanted ? &Debugger::lineHook : nullptr);
     }
 }
 
 void Debugger::prepareVm(lua_State* L)
 {
     if (!m_lineBreakpoints.empty() || m_lineStep) {
-        lua_sethook(L, &Debugger::lineHook, LUA_MASKLINE, 0);
+        if (runtime::Vm* vm = runtime::Vm::fromState(L)) {
+            vm->setLineHook(&Debugger::lineHook);
+        }
     }
 }
 
@@ -399,6 +463,7 @@ Snapshot Debugger::snapshot() const
         if (ctx->http) {
             request.method = ctx->http->request.method;
             request.uri = ctx->http->request.uri;
+            request.parentId = ctx->http->request.parentId;
         }
         request.phase = phaseOf(ctx->context);
         request.vmId = ctx->vm ? ctx->vm->id() : 0;
@@ -442,6 +507,7 @@ Snapshot Debugger::snapshot() const
             info.cache.push_back(std::move(entry));
         }
         info.packageLoaded = packageLoaded(vm->state());
+        info.packageFiles = packageFiles(vm->state(), info.packageLoaded);
         snap.vms.push_back(std::move(info));
     }
     return snap;

@@ -94,10 +94,11 @@ std::string toJson(const trace::Event& e)
 
 std::string toJson(const RequestInfo& r)
 {
-    std::string out = "{\"id\":" + std::to_string(r.id) + ",\"method\":" + jsonString(r.method) +
-                      ",\"uri\":" + jsonString(r.uri) + ",\"phase\":" + jsonString(r.phase) +
-                      ",\"vm\":" + std::to_string(r.vmId) +
-                      ",\"shared_vm\":" + (r.sharedVm ? "true" : "false") + ",\"coroutines\":[";
+    std::string out =
+        "{\"id\":" + std::to_string(r.id) + ",\"method\":" + jsonString(r.method) +
+        ",\"uri\":" + jsonString(r.uri) + ",\"phase\":" + jsonString(r.phase) +
+        ",\"vm\":" + std::to_string(r.vmId) + ",\"shared_vm\":" + (r.sharedVm ? "true" : "false") +
+        (r.parentId != 0 ? ",\"parent\":" + std::to_string(r.parentId) : "") + ",\"coroutines\":[";
     for (std::size_t i = 0; i < r.coroutines.size(); ++i) {
         const CoroutineInfo& co = r.coroutines[i];
         out += i ? "," : "";

@@ -32,6 +32,7 @@ struct RequestInfo
     std::string phase; // "rewrite", "access", "content"
     std::uint32_t vmId = 0;
     bool sharedVm = true;                  // the main VM (lua_code_cache on)
+    std::uint64_t parentId = 0;            // a subrequest's parent request (0: none)
     std::vector<CoroutineInfo> coroutines; // creation order
     std::vector<std::uint32_t> posted;     // queue order
 };
@@ -61,6 +62,9 @@ struct VmInfo
     std::size_t memoryBytes = 0;
     std::vector<CacheEntry> cache;
     std::vector<std::string> packageLoaded; // module names, sorted
+    // Beside packageLoaded, same order: the file package.path (then package.cpath) finds for
+    // the name, "" for built-in and preloaded modules.
+    std::vector<std::string> packageFiles;
 };
 
 struct Snapshot

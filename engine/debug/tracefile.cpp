@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <map>
 
 namespace restyscope::engine::debug {
@@ -302,8 +303,14 @@ std::string toChromeTrace(const std::vector<trace::Event>& events)
     std::map<std::uint64_t, bool> namedProcesses;
     std::map<std::pair<std::uint64_t, std::uint32_t>, bool> running;
     for (const auto& e : events) {
-        const std::string ts = std::to_string((e.timeNs - origin) / 1000) + "." +
-                               std::to_string(((e.timeNs - origin) % 1000 + 1000) % 1000 / 100);
+        // A file may hold any times: the difference saturates instead of overflowing.
+        std::int64_t since = 0;
+        if (__builtin_sub_overflow(e.timeNs, origin, &since)) {
+            since = e.timeNs < origin ? std::numeric_limits<std::int64_t>::min()
+                                      : std::numeric_limits<std::int64_t>::max();
+        }
+        const std::string ts =
+            std::to_string(since / 1000) + "." + std::to_string((since % 1000 + 1000) % 1000 / 100);
         const std::string where = ",\"pid\":" + std::to_string(e.requestId) +
                                   ",\"tid\":" + std::to_string(e.coroutineId) + ",\"ts\":" + ts;
         if (!namedProcesses[e.requestId]) {

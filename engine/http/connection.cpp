@@ -1,5 +1,6 @@
 #include "engine/http/connection.h"
 
+#include "engine/http/phases.h"
 #include "engine/http/status.h"
 #include "engine/http/uri.h"
 #include "engine/trace/errorlog.h"
@@ -103,6 +104,7 @@ void Connection::setLimits(const ConnectionLimits& limits)
 void Connection::resetHead()
 {
     m_parser->reset();
+    m_chunked.reset();
     m_requestLine = {};
     m_haveRequestLine = false;
     m_headStarted = false;
@@ -380,6 +382,7 @@ void Connection::startRequest()
     r.method = m_requestLine.method;
     r.httpMajor = m_requestLine.httpMajor;
     r.httpMinor = m_requestLine.httpMinor;
+    r.protocol = m_requestLine.protocol;
     r.requestUri = m_requestLine.target;
     r.requestLine = r.method + " " + m_requestLine.target + " " + r.httpVersionText();
     r.headers = std::move(p.headers);
@@ -412,9 +415,13 @@ void Connection::startRequest()
     r.args = std::move(target.args);
     const std::string* hostHeader = nullptr;
     const std::string* duplicateHost = nullptr;
+    const std::string* transferEncoding = nullptr;
+    const std::string* duplicateTransferEncoding = nullptr;
     for (const auto& field : r.headers) {
         if (equalsIgnoreCase(field.name, "Host")) {
             (hostHeader ? duplicateHost : hostHeader) = &field.value;
+        } else if (equalsIgnoreCase(field.name, "Transfer-Encoding")) {
+            (transferEncoding ? duplicateTransferEncoding : transferEncoding) = &field.value;
         }
     }
     std::string invalidText;
@@ -430,8 +437,15 @@ void Connection::startRequest()
     }
     if (!valid) {
         invalidText = "client sent invalid request";
+    } else if (invalidText.empty() && duplicateTransferEncoding) {
+        // Transfer-Encoding is one of nginx's unique header lines.
+        invalidText = "client sent duplicate header line: \"Transfer-Encoding: " +
+                      *duplicateTransferEncoding +
+                      "\", previous value: \"Transfer-Encoding: " + *transferEncoding + "\"";
     } else if (invalidText.empty() && isHttp11OrLater(r) && !hostHeader) {
         invalidText = "client sent HTTP/1.1 request without \"Host\" header";
+    } else if (invalidText.empty() && transferEncoding && !isHttp11OrLater(r)) {
+        invalidText = "client sent HTTP/1.0 request with \"Transfer-Encoding\" header";
     }
     if (!invalidText.empty()) {
         m_log.write(trace::LogLevel::Info, m_serial,
@@ -477,11 +491,23 @@ void Connection::feedBody()
     HttpRequest& request = *m_current;
     Parser& p = *m_parser;
     while (!p.messageComplete && m_inPos < m_in.size()) {
-        const std::size_t parsed = http_parser_execute(
-            &p.parser, &p.settings, m_in.data() + m_inPos, m_in.size() - m_inPos);
+        std::size_t parsed = 0;
+        bool invalid = false;
+        if (request.request.chunked) {
+            // nginx's chunked rules, not http-parser's (see chunked.h)
+            const auto result = m_chunked.parse(
+                std::string_view(m_in).substr(m_inPos), parsed,
+                [this](const char* data, std::size_t size) { onBodyData(data, size); });
+            invalid = result == ChunkedParser::Result::Invalid;
+            p.messageComplete = result == ChunkedParser::Result::Done;
+        } else {
+            parsed = http_parser_execute(&p.parser, &p.settings, m_in.data() + m_inPos,
+                                         m_in.size() - m_inPos);
+            const auto err = HTTP_PARSER_ERRNO(&p.parser);
+            invalid = err != HPE_OK && err != HPE_PAUSED;
+        }
         m_inPos += parsed;
-        const auto err = HTTP_PARSER_ERRNO(&p.parser);
-        if (err != HPE_OK && err != HPE_PAUSED) {
+        if (invalid) {
             bodyFinished(400);
             return;
         }
@@ -498,6 +524,10 @@ void Connection::feedBody()
     if (p.messageComplete) {
         http_parser_pause(&p.parser, 0);
         bodyFinished(0);
+    } else if (request.m_bodyState == HttpRequest::BodyState::Reading && m_peerClosed) {
+        // The client left while the handler was busy (in ngx.sleep, say): nginx's next
+        // read sees the close at once, instead of waiting out client_body_timeout.
+        bodyFinished(kStatusClientClosed);
     } else if (request.m_bodyState == HttpRequest::BodyState::Reading) {
         armDeadline(request.bodyTimeout);
         m_transport.wake();
@@ -508,6 +538,10 @@ void Connection::bodyFinished(int status)
 {
     HttpRequest& request = *m_current;
     const bool wasReading = static_cast<bool>(request.m_bodyDone);
+    if (status == kStatusClientClosed && request.m_bodyState == HttpRequest::BodyState::Reading) {
+        m_log.write(trace::LogLevel::Info, m_serial,
+                    "client prematurely closed connection" + logContext(request.request));
+    }
     if (status != 0) {
         // Whatever is left of the body is unusable: the connection ends after the response.
         request.m_bodyError = status;
@@ -547,6 +581,7 @@ void Connection::sendSpecialResponse(HttpRequest& request, int status)
     if (!request.m_writer) {
         request.m_writer = std::make_unique<ResponseWriter>(m_out);
     }
+    request.runHeaderFilter();
     if (page.empty()) {
         // nginx sends no Content-Type when it has no page for the status.
         headers.contentType.clear();
@@ -645,6 +680,14 @@ void Connection::onPeerClosed()
     }
     if (m_current && m_current->m_bodyState == HttpRequest::BodyState::Reading) {
         bodyFinished(kStatusClientClosed);
+        return;
+    }
+    // lua_check_client_abort: whoever watches for the client going away learns it now.
+    if (m_current && !m_current->m_finalized && m_current->m_onAbort) {
+        auto request = m_current;
+        auto onAbort = std::move(request->m_onAbort);
+        request->m_onAbort = nullptr;
+        onAbort();
     }
 }
 

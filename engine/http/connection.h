@@ -5,6 +5,7 @@
 // body when the handler asks, and serialises the response. Pipelined input waits in the
 // input buffer until the previous request is finalized, as in nginx.
 
+#include "engine/http/chunked.h"
 #include "engine/http/request.h"
 #include "engine/http/requesthead.h"
 #include "engine/http/response.h"
@@ -52,6 +53,15 @@ struct ConnectionLimits
     std::chrono::milliseconds keepaliveTimeout{75000};
 };
 
+// A subrequest's response, kept instead of sent (lua-nginx-module's capture filters).
+struct CapturedResponse
+{
+    bool headerSent = false;
+    bool lastSeen = false; // the last buffer came: the body is not truncated
+    std::string body;
+    int finalizeRc = 0; // what the subrequest was finalized with
+};
+
 // Per-request state handed to handlers (nginx's ngx_http_request_t, minus the parsing).
 // Shared so a parked handler can outlive its connection; it then sees connectionClosed().
 class HttpRequest : public std::enable_shared_from_this<HttpRequest>
@@ -64,8 +74,13 @@ public:
     std::chrono::milliseconds bodyTimeout{60000};
     std::chrono::milliseconds keepaliveTimeout{75000}; // of the location; 0: no keep-alive
 
-    bool connectionClosed() const { return m_connection == nullptr; }
-    bool headerSent() const { return m_writer && m_writer->headerSent(); }
+    bool connectionClosed() const { return !m_capture && m_connection == nullptr; }
+    bool headerSent() const
+    {
+        return m_capture ? m_capture->headerSent : m_writer && m_writer->headerSent();
+    }
+    // Whether body bytes went into the output chain (what ngx.flush looks at).
+    bool bodyDataSent() const;
     bool finalized() const { return m_finalized; }
     const ResponseWriter* writer() const { return m_writer.get(); }
 
@@ -97,12 +112,27 @@ public:
 
     // The Lua module's per-request state (owned here until the request ends).
     std::shared_ptr<void> luaCtx;
+    // Runs just before the response header is serialised (nginx's header filter chain,
+    // where header_filter_by_lua* sits); it may still change status and headers.
+    std::function<void(HttpRequest&)> headerFilter;
+
+    // ngx_http_subrequest: a child of parent on the same connection whose response is
+    // captured, not sent; body is its request body (the body option or the forwarded one).
+    // onDone runs once it is finalized (ngx_http_post_subrequest_t).
+    static std::shared_ptr<HttpRequest> makeSubrequest(const std::shared_ptr<HttpRequest>& parent,
+                                                       std::string body,
+                                                       std::function<void()> onDone);
+    bool isSubrequest() const { return m_capture != nullptr; }
+    std::shared_ptr<HttpRequest> parentRequest() const { return m_parent.lock(); }
+    const CapturedResponse* captured() const { return m_capture.get(); }
 
 private:
     friend class Connection;
     enum class BodyState { Unread, Reading, Discarding, Done };
 
     void startBody();
+    void finishSubrequest(int rc);
+    void runHeaderFilter();
 
     Connection* m_connection = nullptr;
     std::unique_ptr<ResponseWriter> m_writer;
@@ -117,6 +147,10 @@ private:
     std::function<void()> m_onAbort;
     std::vector<std::function<void()>> m_cleanups;
     std::function<void(bool)> m_drained;
+    std::unique_ptr<CapturedResponse> m_capture; // set for a subrequest
+    std::weak_ptr<HttpRequest> m_parent;
+    std::function<void()> m_subrequestDone;
+    bool m_inHeaderFilter = false;
 };
 
 class Connection
@@ -188,7 +222,8 @@ private:
     bool m_haveRequestLine = false;
     bool m_headStarted = false; // a byte of the next request arrived
     HeaderBuffers m_headerBuffers{1024, 4, 8192};
-    std::string m_fed; // one line rewritten for http-parser
+    std::string m_fed;       // one line rewritten for http-parser
+    ChunkedParser m_chunked; // a chunked body is decoded with nginx's rules
     std::string m_in;
     std::size_t m_inPos = 0;
     std::string m_out;

@@ -18,6 +18,18 @@ bool isHttp11OrLater(const Request& r)
 
 bool HttpRequest::sendHeader()
 {
+    if (m_capture) {
+        if (!m_capture->headerSent) {
+            // nginx's send_header gives a subrequest the default status; its header
+            // filters (header_filter_by_lua) run for subrequests too.
+            if (headersOut.status == 0) {
+                headersOut.status = 200;
+            }
+            runHeaderFilter();
+        }
+        m_capture->headerSent = true;
+        return true;
+    }
     if (!m_connection) {
         return false;
     }
@@ -25,6 +37,7 @@ bool HttpRequest::sendHeader()
         m_writer = std::make_unique<ResponseWriter>(m_connection->m_out);
     }
     if (!m_writer->headerSent()) {
+        runHeaderFilter();
         m_keepAlive = m_writer->sendHeader(request, headersOut, responseOptions,
                                            m_keepAlive && keepaliveTimeout.count() > 0);
     }
@@ -33,6 +46,17 @@ bool HttpRequest::sendHeader()
 
 bool HttpRequest::output(std::string_view data, bool flush, bool last)
 {
+    if (m_capture) {
+        sendHeader();
+        if (!m_capture->lastSeen) {
+            if (!request.headOnly) {
+                m_capture->body.append(data);
+            }
+            // A header-only response never passes its last buffer to the capture filter.
+            m_capture->lastSeen = last && !request.headOnly;
+        }
+        return true;
+    }
     if (!sendHeader()) {
         return false;
     }
@@ -44,6 +68,23 @@ bool HttpRequest::output(std::string_view data, bool flush, bool last)
     return true;
 }
 
+void HttpRequest::runHeaderFilter()
+{
+    if (headerFilter && !m_inHeaderFilter) {
+        m_inHeaderFilter = true;
+        headerFilter(*this);
+        m_inHeaderFilter = false;
+    }
+}
+
+bool HttpRequest::bodyDataSent() const
+{
+    if (m_capture) {
+        return !m_capture->body.empty();
+    }
+    return m_writer && m_writer->hasBodyData();
+}
+
 bool HttpRequest::outputPending() const
 {
     return m_connection && !m_connection->m_out.empty();
@@ -51,6 +92,10 @@ bool HttpRequest::outputPending() const
 
 void HttpRequest::whenDrained(std::function<void(bool)> done)
 {
+    if (m_capture) {
+        done(true); // captured output is never waiting for a socket
+        return;
+    }
     if (!m_connection) {
         done(false);
         return;
@@ -72,7 +117,9 @@ void HttpRequest::finalize(int rc)
     m_bodyDone = nullptr;
     m_onAbort = nullptr;
     auto self = shared_from_this(); // cleanups may drop the last other owner
-    if (m_connection) {
+    if (m_capture) {
+        finishSubrequest(rc);
+    } else if (m_connection) {
         Connection* connection = m_connection;
         connection->finishRequest(*this, rc);
         connection->m_transport.wake();
@@ -84,10 +131,57 @@ void HttpRequest::finalize(int rc)
     }
 }
 
+std::shared_ptr<HttpRequest> HttpRequest::makeSubrequest(const std::shared_ptr<HttpRequest>& parent,
+                                                         std::string body,
+                                                         std::function<void()> onDone)
+{
+    auto child = std::make_shared<HttpRequest>();
+    child->request = parent->request;
+    child->request.id = allocateRequestId();
+    child->request.parentId = parent->request.id;
+    child->request.location = nullptr;
+    child->request.captures.clear();
+    child->request.namedCaptures.clear();
+    child->request.internalRedirects = 0;
+    child->responseOptions = parent->responseOptions;
+    child->responseOptions.bufferWholeBody = false;
+    child->clientMaxBodySize = parent->clientMaxBodySize;
+    child->bodyTimeout = parent->bodyTimeout;
+    child->keepaliveTimeout = parent->keepaliveTimeout;
+    child->m_capture = std::make_unique<CapturedResponse>();
+    child->m_parent = parent;
+    child->m_subrequestDone = std::move(onDone);
+    child->headerFilter = parent->headerFilter;
+    // A subrequest never reads the connection: its body is all there is.
+    child->m_body = std::move(body);
+    child->m_bodyState = BodyState::Done;
+    return child;
+}
+
+void HttpRequest::finishSubrequest(int rc)
+{
+    m_capture->finalizeRc = rc;
+    const bool special = rc == kNgxError || rc >= 300 || rc == 201 || rc == 204;
+    if (!m_capture->headerSent && !special) {
+        // ngx_http_finalize_request(NGX_OK) of a handler that sent nothing: header and
+        // last buffer go through the filters now.
+        if (rc > 0) {
+            headersOut.status = rc;
+        }
+        output({}, true, true);
+    } else if (m_capture->headerSent && rc == kNgxOk && headersOut.status != 204) {
+        output({}, true, true);
+    }
+    if (auto done = std::move(m_subrequestDone)) {
+        m_subrequestDone = nullptr;
+        done();
+    }
+}
+
 void HttpRequest::readBody(std::function<void(int status)> done)
 {
     if (m_bodyState == BodyState::Done || !m_connection) {
-        done(m_connection ? 0 : kStatusClientClosed);
+        done(m_connection || m_capture ? 0 : kStatusClientClosed);
         return;
     }
     m_bodyDone = std::move(done);

@@ -153,6 +153,12 @@ private:
                 if (self->m_dead) {
                     return;
                 }
+                if (self->m_closing) {
+                    // Began before the close: it drains as linger() would. (A second read
+                    // beside it may never complete: the end of input comes as one edge.)
+                    error ? self->fail() : self->linger();
+                    return;
+                }
                 if (error) {
                     self->call([&] { self->m_connection.onPeerClosed(); });
                     return;
@@ -212,7 +218,9 @@ private:
                 self->fail();
             }
         });
-        linger();
+        if (!m_reading) {
+            linger();
+        }
     }
 
     void linger()

@@ -69,6 +69,9 @@ std::string logContext(const Request& request)
         text += request.server->serverNames.front();
     }
     text += ", request: \"" + request.requestLine + "\"";
+    if (request.parentId != 0) {
+        text += ", subrequest: \"" + request.uri + "\"";
+    }
     if (const auto* host = request.header("Host")) {
         text += ", host: \"" + *host + "\"";
     }
@@ -133,7 +136,45 @@ void PhaseRunner::handleRequest(const std::shared_ptr<HttpRequest>& request)
             }
         });
     }
+    request->headerFilter = [this](HttpRequest& r) {
+        if (m_lua) {
+            m_lua->headerFilter(r);
+        }
+    };
+    // nginx's log phase runs when the main request is freed.
+    request->addCleanup([this, weak = std::weak_ptr<HttpRequest>(request)] {
+        if (auto ended = weak.lock(); ended && m_lua) {
+            m_lua->log(ended);
+        }
+    });
     run(request, Phase::ServerRewrite);
+}
+
+void PhaseRunner::startSubrequest(const std::shared_ptr<HttpRequest>& child)
+{
+    if (m_tracer.enabled()) {
+        const Request& r = child->request;
+        RESTYSCOPE_PROBE(m_tracer, RequestBegin,
+                         .request(r.id)
+                             .value(static_cast<std::int64_t>(r.connection))
+                             .text(r.method + " " + r.uri));
+        RESTYSCOPE_PROBE(m_tracer, SubrequestBegin,
+                         .request(r.id)
+                             .value(static_cast<std::int64_t>(r.parentId))
+                             .text(r.method + " " + r.uri));
+        child->addCleanup([this, weak = std::weak_ptr<HttpRequest>(child)] {
+            if (auto ended = weak.lock()) {
+                const CapturedResponse* captured = ended->captured();
+                RESTYSCOPE_PROBE(m_tracer, RequestEnd,
+                                 .request(ended->request.id)
+                                     .value(ended->headersOut.status != 0
+                                                ? ended->headersOut.status
+                                                : (captured ? captured->finalizeRc : 0)));
+            }
+        });
+    }
+    // ngx_http_subrequest: an internal request that starts at server rewrite.
+    run(child, Phase::ServerRewrite);
 }
 
 void PhaseRunner::internalRedirect(const std::shared_ptr<HttpRequest>& request, std::string uri,
@@ -167,6 +208,22 @@ void PhaseRunner::internalRedirect(const std::shared_ptr<HttpRequest>& request, 
     r.args = std::move(args);
     r.location = nullptr;
     run(request, Phase::ServerRewrite);
+}
+
+void PhaseRunner::rewriteJump(const std::shared_ptr<HttpRequest>& request)
+{
+    Request& r = request->request;
+    if (++r.internalRedirects > 10) {
+        m_log.write(trace::LogLevel::Error, r.connection,
+                    "rewrite or internal redirection cycle while processing \"" + r.uri + "\"" +
+                        logContext(r));
+        request->finalize(500);
+        return;
+    }
+    r.captures.clear();
+    r.namedCaptures.clear();
+    r.location = nullptr;
+    run(request, Phase::FindConfig);
 }
 
 void PhaseRunner::resume(const std::shared_ptr<HttpRequest>& request, Phase phase,
@@ -234,7 +291,9 @@ bool PhaseRunner::findConfig(const std::shared_ptr<HttpRequest>& request)
     r.captures = match.captures;
     for (const auto& [name, value] : match.named) {
         // A location's named capture replaces a server_name one of the same name.
-        std::erase_if(r.namedCaptures, [&](const auto& pair) { return pair.first == name; });
+        // (clang 14 cannot capture a structured binding: compare through a reference)
+        const std::string& captured = name;
+        std::erase_if(r.namedCaptures, [&](const auto& pair) { return pair.first == captured; });
         r.namedCaptures.emplace_back(name, value);
     }
     if (r.location) {
@@ -274,6 +333,11 @@ void PhaseRunner::run(const std::shared_ptr<HttpRequest>& request, Phase phase)
             }
             [[fallthrough]];
         case Phase::Access:
+            // ngx_http_core_access_phase skips every access handler of a subrequest.
+            if (phase == Phase::Access && request->isSubrequest()) {
+                break;
+            }
+            [[fallthrough]];
         case Phase::Content:
             if (m_lua && m_lua->handles(*request, phase)) {
                 const PhaseOutcome outcome = m_lua->run(request, phase);

@@ -42,6 +42,10 @@ public:
     virtual ~LuaPhaseModule() = default;
     virtual bool handles(const HttpRequest& request, Phase phase) const = 0;
     virtual PhaseOutcome run(const std::shared_ptr<HttpRequest>& request, Phase phase) = 0;
+    // The log phase of a finalized main request (log_by_lua*).
+    virtual void log(const std::shared_ptr<HttpRequest>& /*request*/) {}
+    // The header filter, as the header of a main request goes out (header_filter_by_lua*).
+    virtual void headerFilter(HttpRequest& /*request*/) {}
 };
 
 class PhaseRunner final : public RequestHandler
@@ -53,9 +57,16 @@ public:
     void handleRequest(const std::shared_ptr<HttpRequest>& request) override;
     // A yielded Lua phase finished with `outcome`; continue where it left off.
     void resume(const std::shared_ptr<HttpRequest>& request, Phase phase, PhaseOutcome outcome);
+    // Runs a subrequest (HttpRequest::makeSubrequest) from server rewrite; its response is
+    // captured and its finalize calls back the parent.
+    void startSubrequest(const std::shared_ptr<HttpRequest>& child);
     // ngx.exec: new URI (and args) for the request, then phases again from server rewrite.
     void internalRedirect(const std::shared_ptr<HttpRequest>& request, std::string uri,
                           std::string args);
+
+    // ngx.req.set_uri(uri, true) in rewrite: the location is matched again for the new
+    // URI (nginx's post-rewrite phase with uri_changed).
+    void rewriteJump(const std::shared_ptr<HttpRequest>& request);
 
     // Picks the server block for a connection accepted on addr:port and a Host.
     const conf::ServerConfig* selectServer(const std::string& address, std::uint16_t port,

@@ -41,6 +41,9 @@ const std::string* Request::header(std::string_view name) const
 
 std::string Request::httpVersionText() const
 {
+    if (!protocol.empty()) {
+        return protocol;
+    }
     return "HTTP/" + std::to_string(httpMajor) + "." + std::to_string(httpMinor);
 }
 

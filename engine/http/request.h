@@ -34,6 +34,7 @@ struct Request
     std::string method;           // "GET"
     int httpMajor = 1;
     int httpMinor = 1;
+    std::string protocol;    // the version as sent ("HTTP/1.01"); empty: from the numbers
     std::string requestLine; // "GET /a?b HTTP/1.1" ($request)
     std::string requestUri;  // raw URI as sent ($request_uri)
     std::string uri;         // decoded, normalised path ($uri)
@@ -51,6 +52,7 @@ struct Request
     std::chrono::steady_clock::time_point startTime;
     std::chrono::system_clock::time_point startWallTime;
     int internalRedirects = 0;
+    std::uint64_t parentId = 0; // a subrequest's parent request (0: a client's request)
 
     const conf::ServerConfig* server = nullptr;
     const conf::LocationConfig* location = nullptr;
@@ -58,7 +60,7 @@ struct Request
     std::vector<std::pair<std::string, std::string>> namedCaptures;
 
     const std::string* header(std::string_view name) const;
-    std::string httpVersionText() const; // "HTTP/1.1"
+    std::string httpVersionText() const; // "HTTP/1.1", or as sent ($server_protocol)
 };
 
 } // namespace restyscope::engine::http

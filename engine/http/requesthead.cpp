@@ -85,13 +85,14 @@ LineVerdict checkRequestLine(std::string_view line, RequestLine& out)
     if (version.substr(0, 5) != "HTTP/") {
         return LineVerdict::fail(400, invalid);
     }
+    out.protocol.assign(version);
     version.remove_prefix(5);
     const auto dot = version.find('.');
     if (dot == 0 || dot == std::string_view::npos || dot + 1 == version.size()) {
         return LineVerdict::fail(400, invalid);
     }
-    if (version[0] == '0' && dot > 1) {
-        return LineVerdict::fail(400, invalid); // nginx takes no leading zero in the major
+    if (version[0] == '0') {
+        return LineVerdict::fail(400, invalid); // the major starts with 1-9 (no HTTP/0.9 here)
     }
     long major = 0;
     long minor = 0;
@@ -104,7 +105,7 @@ LineVerdict checkRequestLine(std::string_view line, RequestLine& out)
         }
         long& part = i < dot ? major : minor;
         part = part * 10 + (version[i] - '0');
-        if (part > 99999) {
+        if (part > (i < dot ? 99999 : 999)) {
             return LineVerdict::fail(400, invalid);
         }
     }
@@ -113,16 +114,17 @@ LineVerdict checkRequestLine(std::string_view line, RequestLine& out)
     if (major > 1) {
         return LineVerdict::fail(505, "client sent unsupported HTTP version");
     }
+    // http-parser takes one digit per part; what it needs from the version is whether it
+    // is 1.0 or 1.1+ (keep-alive, chunked), and the major is 1 here.
+    const std::string fedVersion = minor == 0 ? " HTTP/1.0" : " HTTP/1.1";
     if (out.method == "TRACE" || out.method == "CONNECT") {
         // Checked after the head in nginx; the status is the same.
-        out.fedLine =
-            "GET " + out.target + " HTTP/" + std::to_string(major) + "." + std::to_string(minor);
+        out.fedLine = "GET " + out.target + fedVersion;
         return LineVerdict::feed();
     }
     // http-parser knows a fixed set of methods; nginx takes any [A-Z_]+ one.
     const std::string method = knownToHttpParser(out.method) ? out.method : std::string("GET");
-    out.fedLine = method + " " + out.target + " HTTP/" + std::to_string(major) + "." +
-                  std::to_string(std::min<long>(minor, 999));
+    out.fedLine = method + " " + out.target + fedVersion;
     return LineVerdict::feed();
 }
 
@@ -218,33 +220,46 @@ int HeaderBuffers::checkPartial(std::size_t bytesSoFar, bool requestLine) const
 bool validateHost(std::string_view raw, std::string& host)
 {
     host.clear();
-    bool inBrackets = false;
-    bool dotBefore = false;
+    // The whole value is checked, the port too; the host part ends at the first ':' (or
+    // after an IPv6 literal's ']').
+    enum class State { Usual, Literal, Rest } state = State::Usual;
+    std::size_t dotPos = std::string_view::npos;
     std::size_t end = raw.size();
     for (std::size_t i = 0; i < raw.size(); ++i) {
-        const char c = raw[i];
-        if (c == '.') {
-            if (dotBefore) {
+        const auto c = static_cast<unsigned char>(raw[i]);
+        switch (c) {
+        case '.':
+            if (dotPos != std::string_view::npos && dotPos + 1 == i) {
                 return false;
             }
-            dotBefore = true;
-            continue;
-        }
-        dotBefore = false;
-        if (c == ':' && !inBrackets) {
-            end = i;
+            dotPos = i;
             break;
-        }
-        if (c == '[' && i == 0) {
-            inBrackets = true;
-        } else if (c == ']') {
-            inBrackets = false;
-        } else if (c == '/' || c == '\0') {
-            return false;
+        case ':':
+            if (state == State::Usual) {
+                end = i;
+                state = State::Rest;
+            }
+            break;
+        case '[':
+            if (i == 0) {
+                state = State::Literal;
+            }
+            break;
+        case ']':
+            if (state == State::Literal) {
+                end = i + 1;
+                state = State::Rest;
+            }
+            break;
+        default:
+            if (c == '/' || c <= 0x20 || c == 0x7f) {
+                return false;
+            }
+            break;
         }
     }
     std::string_view name = raw.substr(0, end);
-    if (!name.empty() && name.back() == '.') {
+    if (dotPos != std::string_view::npos && dotPos + 1 == end) {
         name.remove_suffix(1);
     }
     if (name.empty()) {

@@ -19,7 +19,8 @@ struct RequestLine
     std::string target; // as sent
     int httpMajor = 0;  // 0.9 when there is no version
     int httpMinor = 9;
-    std::string fedLine; // what http-parser gets (a method it knows, same target/version)
+    std::string protocol; // "HTTP/1.01" as sent
+    std::string fedLine;  // what http-parser gets (a method it knows, same target/version)
 };
 
 // Outcome of one line: feed (fedLine), skip it (ignored header, empty line before the

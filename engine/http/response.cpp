@@ -135,6 +135,11 @@ void ResponseWriter::writeHeaderBlock(const Request& request, const ResponseHead
         }
         out.append(field.name).append(": ").append(field.value).append("\r\n");
     }
+    // The debugger's link from a response to its trace: only a client that asks for it (the
+    // built-in client) gets the request id, so ordinary responses stay nginx's.
+    if (const std::string* trace = request.header("X-Restyscope-Trace"); trace && *trace == "1") {
+        out.append("X-Restyscope-Request: ").append(std::to_string(request.id)).append("\r\n");
+    }
     out.append("\r\n");
 }
 

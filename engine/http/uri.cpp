@@ -9,6 +9,22 @@ namespace restyscope::engine::http {
 
 namespace {
 
+bool isAlpha(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+bool isDigit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+bool isIpLiteralChar(char c)
+{
+    return isAlpha(c) || isDigit(c) ||
+           std::string_view(":.-_~!$&'()*+,;=").find(c) != std::string_view::npos;
+}
+
 int hexValue(char c)
 {
     if (c >= '0' && c <= '9') {
@@ -32,32 +48,57 @@ bool splitRequestTarget(std::string_view target, RequestTarget& out)
         return false;
     }
     if (target.front() != '/') {
-        // absolute-form: scheme "://" host [":" port] path
-        const auto scheme = target.find("://");
-        if (scheme == std::string_view::npos) {
+        // absolute-form, with the characters nginx's request-line parser takes:
+        // ALPHA+ "://" (host | "[" literal "]") [":" DIGIT*] then "/", "?" or the end
+        std::size_t pos = 0;
+        while (pos < target.size() && isAlpha(target[pos])) {
+            ++pos;
+        }
+        if (pos == 0 || target.substr(pos, 3) != "://") {
             return false;
         }
-        const auto hostStart = scheme + 3;
-        auto pathStart = target.find_first_of("/?", hostStart);
-        std::string_view host =
-            target.substr(hostStart, pathStart == std::string_view::npos ? std::string_view::npos
-                                                                         : pathStart - hostStart);
-        out.host.assign(host);
-        if (pathStart == std::string_view::npos) {
+        pos += 3;
+        const std::size_t hostStart = pos;
+        if (pos < target.size() && target[pos] == '[') {
+            for (++pos; pos < target.size() && target[pos] != ']'; ++pos) {
+                if (!isIpLiteralChar(target[pos])) {
+                    return false;
+                }
+            }
+            if (pos == target.size()) {
+                return false;
+            }
+            ++pos;
+        } else {
+            while (pos < target.size() && (isAlpha(target[pos]) || isDigit(target[pos]) ||
+                                           target[pos] == '.' || target[pos] == '-')) {
+                ++pos;
+            }
+        }
+        if (pos < target.size() && target[pos] == ':') {
+            for (++pos; pos < target.size() && isDigit(target[pos]); ++pos) {
+            }
+        }
+        if (pos < target.size() && target[pos] != '/' && target[pos] != '?') {
+            return false;
+        }
+        out.host.assign(target.substr(hostStart, pos - hostStart)); // with the port
+        if (pos == target.size()) {
             out.path = "/";
             return true;
         }
-        target = target.substr(pathStart);
+        target = target.substr(pos);
         if (target.front() == '?') {
             out.path = "/";
             out.args.assign(target.substr(1));
             return true;
         }
     }
-    const auto question = target.find('?');
-    out.path.assign(target.substr(0, question));
-    if (question != std::string_view::npos) {
-        out.args.assign(target.substr(question + 1));
+    // A '#' before any '?' ends the path and leaves no args; after a '?' it is part of them.
+    const auto end = target.find_first_of("?#");
+    out.path.assign(target.substr(0, end));
+    if (end != std::string_view::npos && target[end] == '?') {
+        out.args.assign(target.substr(end + 1));
     }
     return true;
 }

@@ -7,7 +7,9 @@
 #include "engine/trace/tracer.h"
 
 #include <lua.hpp>
+#include <luajit.h>
 
+#include <algorithm>
 #include <atomic>
 #include <exception>
 
@@ -17,21 +19,44 @@ namespace {
 
 // The C library's allocator instead of LuaJIT's own mmap arenas: a VM per request
 // (lua_code_cache off) then reuses freed memory instead of faulting in fresh pages and
-// unmapping them again at lua_close, which made fresh VMs several times slower.
-void* mallocAllocator(void*, void* block, std::size_t, std::size_t size)
+// unmapping them again at lua_close, which made fresh VMs several times slower. It keeps
+// the VM's books, and refuses growth past the limit while the limit is enforced (LuaJIT
+// then raises "not enough memory" in the running coroutine). Shrinking never fails.
+void* countingAllocator(void* ud, void* block, std::size_t oldSize, std::size_t size)
 {
+    auto* books = static_cast<Vm::Allocation*>(ud);
     if (size == 0) {
         std::free(block);
+        books->used -= block != nullptr ? oldSize : 0;
         return nullptr;
     }
-    return std::realloc(block, size);
+    const std::size_t old = block != nullptr ? oldSize : 0;
+    if (books->enforced && books->limit != 0 && size > old) {
+        const std::size_t wanted = books->used - old + size;
+        const std::size_t headroom = std::max<std::size_t>(books->limit / 8, 1 << 20);
+        if (books->grace && books->used + headroom <= books->limit) {
+            books->grace = false; // the garbage was collected
+        }
+        const std::size_t limit = books->grace ? books->limit + headroom : books->limit;
+        if (wanted > limit) {
+            books->refused = true;
+            books->grace = true;
+            return nullptr;
+        }
+    }
+    void* grown = std::realloc(block, size);
+    if (grown != nullptr) {
+        books->used = books->used - old + size;
+    }
+    return grown;
 }
 
-lua_State* newLuaState()
+lua_State* newLuaState(Vm::Allocation* books)
 {
-    lua_State* L = lua_newstate(mallocAllocator, nullptr);
+    lua_State* L = lua_newstate(countingAllocator, books);
     if (!L) {
-        L = luaL_newstate(); // a LuaJIT build that insists on its own allocator
+        L = luaL_newstate(); // a LuaJIT build that insists on its own allocator: no limit
+        books->limit = 0;
     }
     if (L) {
         lua_atpanic(L, [](lua_State* state) {
@@ -135,8 +160,10 @@ std::string expandPackagePath(std::string_view value, std::string_view prefix,
 
 Vm::Vm(std::uint32_t id, bool main, const VmSettings& settings, const VmHooks& hooks,
        trace::Tracer* tracer)
-    : m_L(newLuaState()), m_id(id), m_main(main), m_hooks(hooks), m_tracer(tracer)
+    : m_id(id), m_main(main), m_hooks(hooks), m_tracer(tracer), m_limits(settings.limits)
 {
+    m_allocation.limit = settings.limits.memoryBytes;
+    m_L = newLuaState(&m_allocation);
     // A null state is reported by VmFactory::create; the cache then is never used.
     m_codeCache = std::make_unique<CodeCache>(m_L, m_id, settings.factoryStyle, tracer);
 }
@@ -164,6 +191,54 @@ std::size_t Vm::memoryBytes() const
 void Vm::collectGarbage()
 {
     lua_gc(m_L, LUA_GCCOLLECT, 0);
+}
+
+void Vm::dispatchHook(lua_State* L, lua_Debug* ar)
+{
+    Vm* vm = fromState(L);
+    if (vm == nullptr) {
+        return;
+    }
+    if (ar->event == LUA_HOOKCOUNT) {
+        if (vm->m_limits.budgetHook != nullptr) {
+            vm->m_limits.budgetHook(L, ar);
+        }
+    } else if (ar->event == LUA_HOOKLINE && vm->m_lineHook != nullptr) {
+        vm->m_lineHook(L, ar);
+    }
+}
+
+void Vm::installHook()
+{
+    const bool budget = m_limits.budgetHook != nullptr && m_limits.budgetInterval > 0;
+    const int mask = (m_lineHook != nullptr ? LUA_MASKLINE : 0) | (budget ? LUA_MASKCOUNT : 0);
+    if (mask == 0) {
+        lua_sethook(m_L, nullptr, 0, 0);
+        return;
+    }
+    lua_sethook(m_L, &Vm::dispatchHook, mask, m_budgetTight ? 1 : m_limits.budgetInterval);
+}
+
+void Vm::setLineHook(VmHook hook)
+{
+    m_lineHook = hook;
+    installHook();
+}
+
+void Vm::tightenBudgetInterval()
+{
+    if (!m_budgetTight) {
+        m_budgetTight = true;
+        installHook();
+    }
+}
+
+void Vm::restoreBudgetInterval()
+{
+    if (m_budgetTight) {
+        m_budgetTight = false;
+        installHook();
+    }
 }
 
 Vm* Vm::fromState(lua_State* L)
@@ -230,7 +305,9 @@ InitResult Vm::runInit(const InitChunk& chunk)
         lua_pushcfunction(L, initTraceback); /* stack: chunk, handler */
         lua_insert(L, base + 1);             /* stack: handler, chunk */
         m_quietGlobals = true;
+        m_allocation.enforced = true;
         status = lua_pcall(L, 0, 0, base + 1); /* stack: handler | handler, err */
+        m_allocation.enforced = false;
         m_quietGlobals = false;
         lua_remove(L, base + 1);
     }
@@ -273,6 +350,11 @@ std::unique_ptr<Vm> VmFactory::create(const Vm* parent) const
         return nullptr;
     }
     luaL_openlibs(L);
+    if (m_settings.limits.budgetHook != nullptr && m_settings.limits.budgetInterval > 0) {
+        // Compiled traces never call count hooks: a budget needs the interpreter.
+        luaJIT_setmode(L, 0, LUAJIT_MODE_ENGINE | LUAJIT_MODE_OFF);
+        vm->installHook();
+    }
 
     if (parent != nullptr) {
         setPackageField(L, "path", packageField(parent->state(), "path"));

@@ -15,6 +15,7 @@
 #include <string_view>
 
 struct lua_State;
+struct lua_Debug;
 
 namespace restyscope::engine::trace {
 class Tracer;
@@ -24,12 +25,27 @@ namespace restyscope::engine::runtime {
 
 class Vm;
 
+// A debug hook as lua_sethook takes it.
+using VmHook = void (*)(lua_State*, lua_Debug*);
+
+// Limits nginx does not have, off by default (restyscope's --lua-* options).
+struct VmLimits
+{
+    // Bytes the VM's allocator hands out at most while Lua code runs (0: no limit).
+    std::size_t memoryBytes = 0;
+    // Called every budgetInterval VM instructions (0: no budget). LuaJIT skips count hooks
+    // in compiled code, so a VM with a budget runs in the interpreter.
+    VmHook budgetHook = nullptr;
+    int budgetInterval = 0;
+};
+
 struct VmSettings
 {
     std::string prefix;       // nginx prefix, absolute, ending in '/'
     std::string packagePath;  // lua_package_path value as written; empty: not set
     std::string packageCpath; // lua_package_cpath value as written; empty: not set
     FactoryStyle factoryStyle = FactoryStyle::MainChunk;
+    VmLimits limits;
 };
 
 struct VmHooks
@@ -94,12 +110,50 @@ public:
     // The Vm owning L (any coroutine of it); nullptr for a state no Vm made.
     static Vm* fromState(lua_State* L);
 
+    // One debug hook per lua_State: the debugger's line hook and the instruction budget's
+    // count hook share it. nullptr turns the line hook off.
+    void setLineHook(VmHook hook);
+    // The budget hook fires on every instruction until restoreBudgetInterval (a request
+    // over its budget is stopped at the next instruction, even inside pcall).
+    void tightenBudgetInterval();
+    void restoreBudgetInterval();
+    bool budgetTightened() const { return m_budgetTight; }
+    int budgetInterval() const { return m_limits.budgetInterval; }
+
+    // The memory limit applies while Lua code runs under the scheduler or init_by_lua (a
+    // refused allocation there is a catchable "not enough memory" error; elsewhere it
+    // would be a panic).
+    void setMemoryLimitEnforced(bool on) { m_allocation.enforced = on; }
+    std::size_t memoryLimit() const { return m_allocation.limit; }
+    // True once after the allocator refused a block because of the limit.
+    bool takeMemoryLimitHit()
+    {
+        const bool hit = m_allocation.refused;
+        m_allocation.refused = false;
+        return hit;
+    }
+
+    // The allocator's books (lua_newstate's ud).
+    struct Allocation
+    {
+        std::size_t used = 0;
+        std::size_t limit = 0;
+        bool enforced = false;
+        bool refused = false;
+        // After a refusal, room past the limit until the heap is back under it: the error
+        // handling (pcall's caller, the 500 page, the log) must not fail in turn.
+        bool grace = false;
+    };
+
 private:
     friend class VmFactory;
     Vm(std::uint32_t id, bool main, const VmSettings& settings, const VmHooks& hooks,
        trace::Tracer* tracer);
     static int globalWriteGuard(lua_State* L);
+    static void dispatchHook(lua_State* L, lua_Debug* ar);
+    void installHook();
 
+    Allocation m_allocation; // before m_L: the state allocates through it
     lua_State* m_L = nullptr;
     std::uint32_t m_id = 0;
     bool m_main = false;
@@ -107,6 +161,9 @@ private:
     VmHooks m_hooks;
     trace::Tracer* m_tracer = nullptr;
     std::unique_ptr<CodeCache> m_codeCache;
+    VmLimits m_limits;
+    VmHook m_lineHook = nullptr;
+    bool m_budgetTight = false;
 };
 
 // Makes VMs from one set of settings: the main VM, and fresh VMs for lua_code_cache off.

@@ -32,6 +32,9 @@ struct CoCtx
     bool waitedByParent = false; // the parent sits in ngx.thread.wait on it (never cleared
                                  // on the losers: semantics.md 2.5.3)
     bool propagateError = false; // a wrap child failed: fail as if this one raised it
+    // With propagateError: the failed wrap coroutines' frames, innermost first, as the
+    // traceback lists them before this one's (they are released by then).
+    std::vector<std::string> propagatedFrames;
     bool posted = false;         // in the request's posted-thread queue
     trace::YieldReason reason = trace::YieldReason::None;
     std::string waitingOn; // "sleep 100 ms", "thread 4": shown while parked

@@ -8,12 +8,17 @@
 #include "engine/http/variables.h"
 #include "engine/runtime/cachekey.h"
 #include "engine/runtime/chunkname.h"
+#include "engine/runtime/filecontainment.h"
 #include "engine/runtime/registry.h"
 #include "engine/runtime/vm.h"
 #include "engine/trace/errorlog.h"
 #include "engine/trace/tracer.h"
 
+#include <asio/io_context.hpp>
+#include <asio/post.hpp>
 #include <lua.hpp>
+
+#include <algorithm>
 
 namespace restyscope::engine::sched {
 
@@ -73,6 +78,7 @@ LuaModule::LuaModule(const conf::Config& config, Scheduler& scheduler, http::Pha
     m_scheduler.setResultHandler([this](const std::shared_ptr<RequestCtx>& ctx, RunResult result) {
         asyncResult(ctx, result);
     });
+    m_scheduler.setSubrequestHost(this);
 }
 
 LuaModule::~LuaModule()
@@ -88,6 +94,7 @@ LuaModule::~LuaModule()
     }
     m_liveCtxs.clear();
     m_scheduler.setResultHandler(nullptr);
+    m_scheduler.setSubrequestHost(nullptr);
 }
 
 runtime::Vm& LuaModule::mainVm()
@@ -152,6 +159,16 @@ bool LuaModule::init(std::string& error)
             settings.packageCpath = m_config.http->luaPackageCpath.back();
         }
     }
+    const LuaLimits& limits = m_scheduler.luaLimits();
+    settings.limits.memoryBytes = limits.memoryBytes;
+    if (limits.instructionBudget > 0) {
+        settings.limits.budgetHook = &Scheduler::budgetHook;
+        // Charged in steps: small enough that a budget overshoots by little.
+        settings.limits.budgetInterval =
+            static_cast<int>(std::min<std::uint64_t>(limits.instructionBudget, 1000));
+    }
+    m_containment =
+        std::make_unique<runtime::FileContainment>(m_config.prefix, settings.packagePath);
     runtime::VmHooks hooks;
     hooks.installApi = [this](runtime::Vm& vm) { m_installApi(vm.state()); };
     trace::ErrorLog& log = m_scheduler.log();
@@ -265,7 +282,13 @@ std::shared_ptr<RequestCtx> LuaModule::requestCtx(const std::shared_ptr<http::Ht
     const conf::LocationConfig* location = request->request.location;
     const bool cacheOn =
         m_codeCacheOverride.value_or(!location || location->local.luaCodeCache.value_or(true));
-    std::shared_ptr<runtime::Vm> vm = cacheOn ? m_mainVm : newRequestVm(error);
+    std::shared_ptr<runtime::Vm> vm;
+    if (const auto parent = request->parentRequest(); parent && parent->luaCtx) {
+        // A subrequest runs on its parent's VM, whatever its location's lua_code_cache.
+        vm = std::static_pointer_cast<RequestCtx>(parent->luaCtx)->vm;
+    } else {
+        vm = cacheOn ? m_mainVm : newRequestVm(error);
+    }
     if (!vm) {
         return nullptr;
     }
@@ -275,6 +298,10 @@ std::shared_ptr<RequestCtx> LuaModule::requestCtx(const std::shared_ptr<http::Ht
         ctx->http10Buffering = location->local.luaHttp10Buffering.value_or(true);
     }
     request->luaCtx = ctx;
+    if (location && location->local.luaCheckClientAbort.value_or(false) &&
+        !request->isSubrequest()) {
+        watchClientAbort(request, ctx);
+    }
     ++m_live;
     m_liveCtxs[ctx->requestId] = ctx;
     std::weak_ptr<http::HttpRequest> weakRequest = request;
@@ -293,6 +320,56 @@ std::shared_ptr<RequestCtx> LuaModule::requestCtx(const std::shared_ptr<http::Ht
     return ctx;
 }
 
+void LuaModule::watchClientAbort(const std::shared_ptr<http::HttpRequest>& request,
+                                 const std::shared_ptr<RequestCtx>& ctx)
+{
+    // ngx_http_lua_rd_check_broken_connection: the client closed while the request waits.
+    request->setAbortHandler([this, weak = std::weak_ptr<RequestCtx>(ctx)] {
+        auto holder = weak.lock();
+        if (!holder || holder->aborted || !holder->http) {
+            return;
+        }
+        m_scheduler.log().write(trace::LogLevel::Info, holder->connectionSerial(),
+                                "client prematurely closed connection" +
+                                    m_scheduler.logContext(*holder));
+        CoCtx* co = holder->onAbort;
+        if (!co) {
+            m_scheduler.finish(holder, {RunStatus::Exit, http::kStatusClientClosed});
+            return;
+        }
+        if (co->status != CoStatus::Suspended) {
+            return; // on_abort already ran for this handler
+        }
+        // The handler starts as a user thread: its function waits on its stack, which a
+        // wake clears first, so it is moved aside and pushed back as the "results".
+        co->status = CoStatus::Running;
+        ++holder->uthreads;
+        lua_State* main = holder->mainState();
+        lua_xmove(co->co, main, 1);
+        m_scheduler.wake(holder, *co, [main](lua_State* target) {
+            lua_xmove(main, target, 1);
+            return 0;
+        });
+    });
+}
+
+std::shared_ptr<RequestCtx>
+LuaModule::subrequestCtx(const std::shared_ptr<http::HttpRequest>& child)
+{
+    std::string error;
+    return requestCtx(child, error);
+}
+
+void LuaModule::runSubrequest(const std::shared_ptr<http::HttpRequest>& child)
+{
+    // nginx runs posted subrequests after the parent's handler returned.
+    asio::post(m_scheduler.io(), [this, child] {
+        if (!child->finalized()) {
+            m_phases.startSubrequest(child);
+        }
+    });
+}
+
 bool LuaModule::loadHandler(RequestCtx& ctx, const conf::LuaHandler& handler, int& status)
 {
     DirectiveState& state = directive(handler);
@@ -309,6 +386,18 @@ bool LuaModule::loadHandler(RequestCtx& ctx, const conf::LuaHandler& handler, in
         const std::string path = handler.path.evaluate(
             [&ctx](std::string_view name) { return http::variableValue(ctx.http->request, name); });
         const std::string absolute = runtime::rebasePath(m_config.prefix, path);
+        // A cached constant path is not read again: only a load that reads is checked.
+        const bool reads = state.cacheKey.empty() || ref == runtime::kRefNil;
+        if (reads && !m_containment->allows(absolute, handler.path.raw(), &ref == &state.mainRef)) {
+            // restyscope only (nginx loads it): see runtime/filecontainment.h.
+            m_scheduler.log().write(trace::LogLevel::Error, ctx.http->request.connection,
+                                    "restyscope refused to load Lua file \"" + absolute +
+                                        "\": it resolves outside the prefix \"" + m_config.prefix +
+                                        "\" and the directories the configuration names" +
+                                        m_scheduler.logContext(ctx));
+            status = 403;
+            return false;
+        }
         result = vm.codeCache().loadFile(
             absolute, state.cacheKey.empty() ? nullptr : &state.cacheKey, ref, load);
     } else {
@@ -341,6 +430,8 @@ http::PhaseOutcome LuaModule::run(const std::shared_ptr<http::HttpRequest>& requ
     ctx->entry = nullptr;
     ctx->exited = false;
     ctx->execPending = false;
+    ctx->uriJump = false;
+    ctx->onAbort = nullptr;
     ctx->context = contextFor(phase);
     ctx->phase = static_cast<int>(phase);
     RESTYSCOPE_PROBE(m_scheduler.tracer(), PhaseEnter,
@@ -376,6 +467,12 @@ http::PhaseOutcome LuaModule::outcome(const std::shared_ptr<RequestCtx>& ctx, ht
         ctx->aborted = true;
         --m_live;
         m_liveCtxs.erase(ctx->requestId);
+        if (ctx->uriJump) {
+            // ngx.req.set_uri(uri, true): the URI is already set; the location is found
+            // again and its phases run, with a fresh Lua ctx as nginx resets it.
+            m_phases.rewriteJump(http);
+            return http::PhaseOutcome::redirected();
+        }
         m_phases.internalRedirect(http, std::move(uri), std::move(args));
         return http::PhaseOutcome::redirected();
     }

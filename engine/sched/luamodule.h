@@ -20,13 +20,14 @@ struct Config;
 struct LuaHandler;
 } // namespace restyscope::engine::conf
 namespace restyscope::engine::runtime {
+class FileContainment;
 class Vm;
 class VmFactory;
 } // namespace restyscope::engine::runtime
 
 namespace restyscope::engine::sched {
 
-class LuaModule final : public http::LuaPhaseModule
+class LuaModule final : public http::LuaPhaseModule, public SubrequestHost
 {
 public:
     // installApi builds the ngx table in each new VM (the api/ layer sits above sched/).
@@ -40,6 +41,14 @@ public:
     bool handles(const http::HttpRequest& request, http::Phase phase) const override;
     http::PhaseOutcome run(const std::shared_ptr<http::HttpRequest>& request,
                            http::Phase phase) override;
+
+    std::shared_ptr<RequestCtx>
+    subrequestCtx(const std::shared_ptr<http::HttpRequest>& child) override;
+    void runSubrequest(const std::shared_ptr<http::HttpRequest>& child) override;
+    // log_by_lua* (sched/mainthreadphases.cpp).
+    void log(const std::shared_ptr<http::HttpRequest>& request) override;
+    // header_filter_by_lua* (sched/mainthreadphases.cpp).
+    void headerFilter(http::HttpRequest& request) override;
 
     runtime::Vm& mainVm();
     // "Reload code": a new main VM (init_by_lua runs again), as a HUP gives nginx; requests
@@ -74,6 +83,11 @@ private:
     http::PhaseOutcome outcome(const std::shared_ptr<RequestCtx>& ctx, http::Phase phase,
                                RunResult result);
     void asyncResult(const std::shared_ptr<RequestCtx>& ctx, RunResult result);
+    void runOnMainThread(RequestCtx& ctx, const conf::LuaHandler& handler, unsigned context);
+    // lua_check_client_abort on: a client close ends the request with 499 or starts the
+    // ngx.on_abort thread.
+    void watchClientAbort(const std::shared_ptr<http::HttpRequest>& request,
+                          const std::shared_ptr<RequestCtx>& ctx);
     const conf::LuaHandler* handlerFor(const http::HttpRequest& request, http::Phase phase) const;
 
     const conf::Config& m_config;
@@ -81,6 +95,7 @@ private:
     http::PhaseRunner& m_phases;
     std::function<void(lua_State*)> m_installApi;
     std::unique_ptr<runtime::VmFactory> m_factory;
+    std::unique_ptr<runtime::FileContainment> m_containment; // *_by_lua_file paths
     std::shared_ptr<runtime::Vm> m_mainVm;
     std::map<const conf::LuaHandler*, std::unique_ptr<DirectiveState>> m_directives;
     std::optional<bool> m_codeCacheOverride;

@@ -34,6 +34,9 @@ RequestCtx::RequestCtx(Scheduler& scheduler, std::shared_ptr<runtime::Vm> vm,
 RequestCtx::~RequestCtx()
 {
     killAll();
+    for (auto& cleanup : endCleanups) {
+        cleanup();
+    }
     if (ngxCtxRef != LUA_NOREF && ngxCtxRef != LUA_REFNIL && vm) {
         luaL_unref(vm->state(), LUA_REGISTRYINDEX, ngxCtxRef);
     }

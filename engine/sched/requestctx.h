@@ -57,15 +57,27 @@ public:
     bool exited = false; // ngx.exit / ngx.redirect
     int exitCode = 0;
     bool execPending = false; // ngx.exec
+    bool uriJump = false;     // ngx.req.set_uri(uri, true): execUri is a rewrite jump
     std::string execUri;
     std::string execArgs;
+    int pendingSubrequests = 0; // ngx.location.capture children not finished yet
+    // ngx.on_abort's user thread: suspended, with its function on its stack, until the
+    // client closes (lua_check_client_abort on); the phase's killAll ends it.
+    CoCtx* onAbort = nullptr;
     bool eofSent = false;        // ngx.eof
     bool aborted = false;        // the request went away: coroutines are being torn down
     bool http10Buffering = true; // lua_http10_buffering of the location
+    // The instruction budget (restyscope's --lua-instruction-budget): VM instructions this
+    // request ran, counted in the budget hook's steps, and whether it ran out.
+    std::uint64_t instructions = 0;
+    bool overBudget = false;
     // A timer's fake request: nginx's "*N" of its fake connection and the log context it
     // inherited from the request that created it (", context: ngx.timer, client: ...").
     std::uint64_t fakeConnection = 0;
     std::string timerLogContext;
+    // Run when the request's Lua side goes away (nginx's request pool cleanups): cosockets
+    // close their connections there.
+    std::vector<std::function<void()>> endCleanups;
 
     // nginx's "*N" for log lines about this request.
     std::uint64_t connectionSerial() const;

@@ -9,7 +9,11 @@
 #include "engine/trace/errorlog.h"
 #include "engine/trace/tracer.h"
 
+#include <asio/io_context.hpp>
+#include <asio/post.hpp>
 #include <lua.hpp>
+
+#include <cstdio>
 
 namespace restyscope::engine::sched {
 
@@ -38,6 +42,39 @@ std::string errorText(lua_State* co)
         return {text, len};
     }
     return "unknown reason";
+}
+
+// One coroutine's frames in lua-nginx-module's traceback format: at most 22 (then
+// "..."), and " ?" for a C function without a name (luaL_traceback prints its address).
+std::string frameLines(lua_State* co)
+{
+    constexpr int kMaxFrames = 22;
+    std::string text;
+    lua_Debug ar;
+    for (int level = 0; lua_getstack(co, level, &ar) != 0; ++level) {
+        if (level >= kMaxFrames) {
+            text += "\n\t...";
+            break;
+        }
+        lua_getinfo(co, "Snl", &ar);
+        text += "\n\t";
+        text += ar.short_src;
+        text += ':';
+        if (ar.currentline > 0) {
+            text += std::to_string(ar.currentline) + ":";
+        }
+        if (ar.namewhat != nullptr && *ar.namewhat != '\0') {
+            text += " in function '" + std::string(ar.name ? ar.name : "?") + "'";
+        } else if (*ar.what == 'm') {
+            text += " in main chunk";
+        } else if (*ar.what == 'C' || *ar.what == 't') {
+            text += " ?";
+        } else {
+            text += " in function <" + std::string(ar.short_src) + ":" +
+                    std::to_string(ar.linedefined) + ">";
+        }
+    }
+    return text;
 }
 
 YieldReason reasonFor(CoOp op)
@@ -81,29 +118,30 @@ std::string Scheduler::logContext(const RequestCtx& ctx) const
         return ctx.timerLogContext.empty() ? std::string(", context: ngx.timer")
                                            : ctx.timerLogContext;
     }
+    if (ctx.context == kContextLog) {
+        return " while logging request" + http::logContext(ctx.http->request);
+    }
     return http::logContext(ctx.http->request);
 }
 
-std::string Scheduler::traceback(RequestCtx& ctx, CoCtx& co)
+std::string Scheduler::traceback(RequestCtx& /*ctx*/, CoCtx& co)
 {
-    // Each coroutine from the failing one up its parents, numbered as lua-nginx-module does.
+    // Each coroutine from the failing one up its parents (failed wrap coroutines first, as
+    // the error came from them), numbered as lua-nginx-module does, at most 5.
+    constexpr int kMaxCoroutines = 5;
     std::string text = "stack traceback:";
     int index = 0;
-    lua_State* L = ctx.mainState();
-    for (CoCtx* c = &co; c != nullptr; c = c->parent, ++index) {
-        luaL_traceback(L, c->co, nullptr, 0);
-        std::size_t len = 0;
-        const char* frames = lua_tolstring(L, -1, &len);
-        std::string_view body(frames, len);
-        // luaL_traceback starts with its own "stack traceback:" line.
-        if (const auto nl = body.find('\n'); nl != std::string_view::npos) {
-            body.remove_prefix(nl);
-        } else {
-            body = {};
+    for (const auto& frames : co.propagatedFrames) {
+        if (index == kMaxCoroutines) {
+            return text;
         }
-        text += "\ncoroutine " + std::to_string(index) + ":";
-        text.append(body);
-        lua_pop(L, 1);
+        text += "\ncoroutine " + std::to_string(index++) + ":" + frames;
+    }
+    for (CoCtx* c = &co; c != nullptr && index < kMaxCoroutines; c = c->parent, ++index) {
+        if (c != &co && !c->alive()) {
+            break; // a parent that finished is not listed (its thread may be collected)
+        }
+        text += "\ncoroutine " + std::to_string(index) + ":" + frameLines(c->co);
     }
     return text;
 }
@@ -219,6 +257,61 @@ RunResult Scheduler::runPostedThreads(RequestCtx& ctx)
     return {RunStatus::Again, 0};
 }
 
+void Scheduler::budgetHook(lua_State* L, lua_Debug*)
+{
+    RequestCtx* ctx = RequestCtx::of(L);
+    runtime::Vm* vm = runtime::Vm::fromState(L);
+    if (ctx == nullptr || vm == nullptr) {
+        return; // init_by_lua: no request to charge
+    }
+    const std::uint64_t budget = ctx->scheduler.luaLimits().instructionBudget;
+    if (budget == 0) {
+        return;
+    }
+    if (!ctx->overBudget) {
+        // Another request ran out before: this one counts in normal steps again.
+        ctx->instructions += vm->budgetTightened() ? 1 : vm->budgetInterval();
+        vm->restoreBudgetInterval();
+        if (ctx->instructions <= budget) {
+            return;
+        }
+        ctx->overBudget = true;
+        vm->tightenBudgetInterval(); // the next instruction fails again, past any pcall
+    }
+    // lua_pushfstring knows no 64-bit integers: the number is written here.
+    char message[128];
+    std::snprintf(message, sizeof message,
+                  "lua instruction budget of %llu exceeded (restyscope --lua-instruction-budget)",
+                  static_cast<unsigned long long>(budget));
+    luaL_error(L, "%s", message);
+}
+
+int Scheduler::resumeWithinLimits(RequestCtx& ctx, CoCtx& co, int nrets)
+{
+    runtime::Vm* vm = ctx.vm.get();
+    if (vm == nullptr || m_limits.memoryBytes == 0) {
+        return lua_resume(co.co, nrets);
+    }
+    vm->setMemoryLimitEnforced(true);
+    const int rv = lua_resume(co.co, nrets);
+    vm->setMemoryLimitEnforced(false);
+    if (vm->takeMemoryLimitHit()) {
+        m_log.write(trace::LogLevel::Error, ctx.connectionSerial(),
+                    "lua VM memory limit of " + std::to_string(vm->memoryLimit()) +
+                        " bytes reached, an allocation was refused (restyscope "
+                        "--lua-memory-limit)" +
+                        logContext(ctx));
+        // Once the failed coroutine is released its garbage goes, so that the VM's next
+        // request has room (a fresh VM of lua_code_cache off closes with its request).
+        asio::post(m_io, [weak = std::weak_ptr<runtime::Vm>(ctx.vm)] {
+            if (auto alive = weak.lock()) {
+                alive->collectGarbage();
+            }
+        });
+    }
+    return rv;
+}
+
 RunResult Scheduler::entryError(RequestCtx& ctx, CoCtx& co, const std::string& kind, int)
 {
     const std::string message = errorText(co.co);
@@ -253,7 +346,7 @@ RunResult Scheduler::runThread(RequestCtx& ctx, int nrets)
             ++co.resumes;
             co.started = true;
             emit(EventKind::CoroutineResume, ctx, co, YieldReason::None, nrets);
-            rv = lua_resume(co.co, nrets);
+            rv = resumeWithinLimits(ctx, co, nrets);
         }
 
         if (rv == LUA_YIELD) {
@@ -330,6 +423,12 @@ RunResult Scheduler::runThread(RequestCtx& ctx, int nrets)
             co.status = CoStatus::Dead;
             emit(EventKind::CoroutineFinish, ctx, co, YieldReason::None, 0, errorText(co.co));
             CoCtx* parent = co.parent;
+            if (co.isWrap) {
+                // The parent fails with this error: its traceback starts with these frames.
+                parent->propagatedFrames = std::move(co.propagatedFrames);
+                parent->propagatedFrames.push_back(frameLines(co.co));
+            }
+            co.propagatedFrames.clear();
             lua_xmove(co.co, parent->co, 1); // the error value
             ctx.releaseCoroutine(co);
             ctx.cur = parent;

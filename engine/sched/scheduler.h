@@ -13,6 +13,8 @@
 #include <memory>
 #include <string>
 
+struct lua_Debug;
+
 namespace asio {
 class io_context;
 }
@@ -59,6 +61,25 @@ struct ReadyEntry
 
 class Timers;
 
+// Limits nginx does not have (restyscope's --lua-* options); 0 turns each off.
+struct LuaLimits
+{
+    std::uint64_t instructionBudget = 0; // VM instructions per request (all its phases)
+    std::size_t memoryBytes = 0;         // bytes per VM (the main VM is shared)
+};
+
+// Subrequests (ngx.location.capture), as the phase side provides them.
+class SubrequestHost
+{
+public:
+    virtual ~SubrequestHost() = default;
+    // The Lua ctx of a new subrequest: on its parent's VM (lua-nginx-module's vm_state).
+    virtual std::shared_ptr<RequestCtx>
+    subrequestCtx(const std::shared_ptr<http::HttpRequest>& child) = 0;
+    // Runs the subrequest's phases once the caller has yielded (nginx's posted requests).
+    virtual void runSubrequest(const std::shared_ptr<http::HttpRequest>& child) = 0;
+};
+
 class Scheduler
 {
 public:
@@ -92,6 +113,15 @@ public:
         m_onResult = std::move(h);
     }
 
+    void setSubrequestHost(SubrequestHost* host) { m_subrequests = host; }
+    SubrequestHost* subrequestHost() const { return m_subrequests; }
+
+    void setLuaLimits(const LuaLimits& limits) { m_limits = limits; }
+    const LuaLimits& luaLimits() const { return m_limits; }
+    // The VM's count hook when a budget is set: charges the running request and fails it,
+    // at every instruction from then on, once it is over budget.
+    static void budgetHook(lua_State* L, lua_Debug* ar);
+
     void setResumeGate(ResumeGate* gate) { m_gate = gate; }
     const std::deque<ReadyEntry>& readyList() const { return m_ready; }
     // Performs the held resume at index (0: the head) and whatever follows it until the
@@ -110,6 +140,7 @@ private:
     RunResult runThread(RequestCtx& ctx, int nrets);
     RunResult runPostedThreads(RequestCtx& ctx);
     RunResult finishThread(RequestCtx& ctx, CoCtx& co, bool ok, int& nrets, bool& again);
+    int resumeWithinLimits(RequestCtx& ctx, CoCtx& co, int nrets);
     RunResult entryError(RequestCtx& ctx, CoCtx& co, const std::string& kind, int status);
     void emit(trace::EventKind kind, const RequestCtx& ctx, const CoCtx& co,
               trace::YieldReason reason = trace::YieldReason::None, std::int64_t value = 0,
@@ -121,6 +152,8 @@ private:
     std::uint32_t m_lastCoroutineId = 0;
     std::function<void(const std::shared_ptr<RequestCtx>&, RunResult)> m_onResult;
     ResumeGate* m_gate = nullptr;
+    LuaLimits m_limits;
+    SubrequestHost* m_subrequests = nullptr;
     std::unique_ptr<Timers> m_timers;
     std::deque<ReadyEntry> m_ready;
 };

@@ -38,7 +38,8 @@
     X(Exec, "exec")         /* text: target uri */                                                 \
     X(Redirect, "redirect") /* value: status; text: location */                                    \
     X(DebuggerPaused, "debugger paused")                                                           \
-    X(EventsDropped, "events dropped") /* value: events lost since the last report */
+    X(EventsDropped, "events dropped") /* value: events lost since the last report */              \
+    X(SubrequestBegin, "subrequest")   /* after its RequestBegin; value: parent request id */
 
 // What a coroutine waits for when it yields; mirrors lua-nginx-module's co_op and ctx flags.
 #define RESTYSCOPE_YIELD_REASONS(X)                                                                \

@@ -50,6 +50,9 @@ bool EngineFixture::start(const std::string& httpBlock,
     options.prefix = m_prefix;
     options.logToStderr = false;
     options.handleSignals = false;
+    if (adjustOptions) {
+        adjustOptions(options);
+    }
     m_engine = std::make_unique<engine::Engine>(options);
     if (!m_engine->loadConfig(error) || !m_engine->start(error)) {
         m_engine.reset();

@@ -29,6 +29,9 @@ public:
                std::string& error);
     void stop();
 
+    // Applied to the engine's options before start() (limits, ...).
+    std::function<void(engine::EngineOptions&)> adjustOptions;
+
     std::uint16_t port() const { return m_port; }
     const std::string& prefix() const { return m_prefix; }
     void writeFile(const std::string& relativePath, const std::string& contents) const;

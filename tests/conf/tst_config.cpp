@@ -122,7 +122,7 @@ http {
     sendfile on;
     gzip on;
     lua_code_cache off;
-    server { listen 18080; log_by_lua_block { } }
+    server { listen 18080; body_filter_by_lua_block { } }
 }
 )";
 
@@ -396,8 +396,9 @@ private slots:
                                     "ignored in P/conf/nginx.conf:5"),
                      QStringLiteral("alert nginx lua_code_cache is off; this will hurt performance "
                                     "in P/conf/nginx.conf:6"),
-                     QStringLiteral("warn own \"log_by_lua_block\" directive is not supported by "
-                                    "restyscope, ignored in P/conf/nginx.conf:7"),
+                     QStringLiteral(
+                         "warn own \"body_filter_by_lua_block\" directive is not supported by "
+                         "restyscope, ignored in P/conf/nginx.conf:7"),
                  }));
     }
 

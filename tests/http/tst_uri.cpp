@@ -67,6 +67,19 @@ private slots:
         QVERIFY(splitRequestTarget("/x?a=1?b", target));
         QCOMPARE(target.args, std::string("a=1?b"));
         QVERIFY(!splitRequestTarget("x", target));
+        // a '#' before the '?' ends the path and leaves no args; after it, it is in them
+        QVERIFY(splitRequestTarget("/f#frag?x", target));
+        QCOMPARE(target.path, std::string("/f"));
+        QCOMPARE(target.args, std::string());
+        QVERIFY(splitRequestTarget("/f?a#b", target));
+        QCOMPARE(target.args, std::string("a#b"));
+        // absolute-form hosts take nginx's characters only
+        QVERIFY(splitRequestTarget("http://[::1]:8080/v6", target));
+        QCOMPARE(target.host, std::string("[::1]:8080"));
+        QVERIFY(!splitRequestTarget("http://user@h/", target));
+        QVERIFY(!splitRequestTarget("http://a_b/", target));
+        QVERIFY(!splitRequestTarget("h2p://h/", target));
+        QVERIFY(!splitRequestTarget("http://[::1/", target));
     }
 
     void args()
