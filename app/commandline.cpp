@@ -2,6 +2,26 @@
 
 namespace restyscope::app {
 
+namespace {
+
+// A non-negative decimal count that fits 64 bits (with room to scale megabytes to bytes).
+std::optional<std::uint64_t> parseCount(const std::string& text)
+{
+    if (text.empty() || text.size() > 15) {
+        return std::nullopt;
+    }
+    std::uint64_t value = 0;
+    for (const char c : text) {
+        if (c < '0' || c > '9') {
+            return std::nullopt;
+        }
+        value = value * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    return value;
+}
+
+} // namespace
+
 std::optional<CommandLine> parseCommandLine(const std::vector<std::string>& args,
                                             std::string& error)
 {
@@ -48,6 +68,23 @@ std::optional<CommandLine> parseCommandLine(const std::vector<std::string>& args
             }
             line.mode = CommandLine::Mode::ExportChrome;
             return line;
+        } else if (arg == "--lua-instruction-budget" || arg == "--lua-memory-limit") {
+            std::string text;
+            if (!value(text)) {
+                return std::nullopt;
+            }
+            const auto number = parseCount(text);
+            if (!number) {
+                error = "invalid value \"" + text + "\" for \"" + arg +
+                        "\": a whole number is expected";
+                return std::nullopt;
+            }
+            (arg == "--lua-memory-limit" ? line.luaMemoryLimitMb : line.luaInstructionBudget) =
+                *number;
+        } else if (arg == "--stats-file") {
+            if (!value(line.statsFile)) {
+                return std::nullopt;
+            }
         } else if (arg == "--trace") {
             if (!value(line.traceFile)) {
                 return std::nullopt;
@@ -77,6 +114,8 @@ std::string usageText()
 {
     return "Usage: restyscope [DIR]\n"
            "       restyscope --headless [-p PREFIX] [-c CONF] [--trace FILE] [--debug-stdio]\n"
+           "                  [--lua-instruction-budget N] [--lua-memory-limit MB] [--stats-file "
+           "FILE]\n"
            "       restyscope -t [-p PREFIX] [-c CONF]\n"
            "       restyscope --export-chrome TRACE.jsonl OUT.json\n"
            "\n"
@@ -89,6 +128,12 @@ std::string usageText()
            "  -c CONF        set the configuration file (default: conf/nginx.conf)\n"
            "  --trace FILE   write the event stream as JSON Lines to FILE\n"
            "  --debug-stdio  scripted stepping: commands on stdin, JSON on stdout\n"
+           "  --lua-instruction-budget N  end a request that runs more than N Lua VM\n"
+           "                 instructions with 500 (not in nginx; the VMs then run without the "
+           "JIT)\n"
+           "  --lua-memory-limit MB  refuse Lua allocations past MB megabytes per VM (not in "
+           "nginx)\n"
+           "  --stats-file FILE  rewrite FILE every second with the engine's live counts (JSON)\n"
            "  --export-chrome IN OUT  convert a --trace file to the Chrome trace format\n"
            "  --drain-events consume the event stream in a thread and discard it (to measure\n"
            "                 the probes' cost with a reader attached, as the GUI has)\n"

@@ -1,6 +1,7 @@
 #pragma once
 // The command line, as DESIGN.md "Command line" gives it; nginx's -p/-c/-t spellings.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,6 +18,9 @@ struct CommandLine
     std::string traceFile;                    // --trace
     bool drainEvents = false;                 // --drain-events (benchmarks: a reading consumer)
     bool debugStdio = false;                  // --debug-stdio
+    std::uint64_t luaInstructionBudget = 0;   // --lua-instruction-budget N (0: none)
+    std::uint64_t luaMemoryLimitMb = 0;       // --lua-memory-limit MB (0: none)
+    std::string statsFile;                    // --stats-file FILE
     std::string exportInput;                  // --export-chrome IN OUT
     std::string exportOutput;
 };

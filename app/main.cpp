@@ -9,9 +9,12 @@
 #include "ui/gui.h"
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <mutex>
+#include <optional>
 #include <thread>
 
 namespace {
@@ -46,11 +49,66 @@ int testConfig(const CommandLine& line)
     return 0;
 }
 
+// --stats-file: every second the engine thread rewrites FILE with one JSON object of its
+// live counts (written aside, then renamed, so a reader never sees half of it).
+class StatsWriter
+{
+public:
+    StatsWriter(Engine& engine, std::string path) : m_engine(engine), m_path(std::move(path))
+    {
+        m_thread = std::thread([this] { loop(); });
+    }
+    ~StatsWriter()
+    {
+        {
+            std::lock_guard lock(m_mutex);
+            m_stopping = true;
+        }
+        m_wake.notify_all();
+        m_thread.join();
+    }
+    StatsWriter(const StatsWriter&) = delete;
+    StatsWriter& operator=(const StatsWriter&) = delete;
+
+private:
+    void loop()
+    {
+        std::unique_lock lock(m_mutex);
+        while (!m_wake.wait_for(lock, std::chrono::seconds(1), [this] { return m_stopping; })) {
+            m_engine.post([this] { write(); }); // the engine thread owns the counts
+        }
+    }
+    void write() const
+    {
+        const auto stats = m_engine.stats();
+        const std::string aside = m_path + ".tmp";
+        {
+            std::ofstream out(aside, std::ios::trunc);
+            out << "{\"connections\":" << stats.connections
+                << ",\"lua_requests\":" << stats.luaRequests << ",\"vms\":" << stats.vms
+                << ",\"main_vm_anchors\":" << stats.mainVmAnchors
+                << ",\"pending_timers\":" << stats.pendingTimers
+                << ",\"running_timers\":" << stats.runningTimers
+                << ",\"main_vm_memory\":" << stats.mainVmMemory << "}\n";
+        }
+        std::rename(aside.c_str(), m_path.c_str());
+    }
+
+    Engine& m_engine;
+    std::string m_path;
+    std::mutex m_mutex;
+    std::condition_variable m_wake;
+    bool m_stopping = false;
+    std::thread m_thread;
+};
+
 int runHeadless(const CommandLine& line)
 {
     EngineOptions options;
     options.prefix = line.prefix;
     options.confPath = line.confPath;
+    options.luaInstructionBudget = line.luaInstructionBudget;
+    options.luaMemoryLimit = static_cast<std::size_t>(line.luaMemoryLimitMb) * 1024 * 1024;
     Engine engine(options);
     std::string error;
     if (!engine.loadConfig(error) || !engine.start(error)) {
@@ -78,7 +136,12 @@ int runHeadless(const CommandLine& line)
             }
         });
     }
+    std::optional<StatsWriter> stats;
+    if (!line.statsFile.empty()) {
+        stats.emplace(engine, line.statsFile);
+    }
     const int code = line.debugStdio ? restyscope::app::runDebugStdio(engine) : engine.run();
+    stats.reset();
     if (drainer.joinable()) {
         draining = false;
         drainer.join();

@@ -8,7 +8,6 @@
 #include <QDir>
 #include <QDirIterator>
 #include <QFile>
-#include <QMessageBox>
 #include <QStandardPaths>
 
 namespace restyscope::ui {
@@ -78,14 +77,16 @@ int runGui(int argc, char** argv, const std::string& directory)
     QApplication::setApplicationName(QStringLiteral("restyscope"));
 
     QString error;
-    const QString prefix =
+    const QString dir =
         directory.empty() ? defaultPrefix(error) : QString::fromStdString(directory);
     EngineBridge bridge;
     const bool startPaused = qEnvironmentVariableIntValue("RESTYSCOPE_START_PAUSED") == 1;
-    if (error.isEmpty()) {
-        bridge.start(prefix, error, startPaused);
-    }
     MainWindow window(&bridge);
+    if (error.isEmpty()) {
+        window.openDirectory(dir, startPaused); // on failure the window says why and stays up
+    } else {
+        window.setEngineError(error);
+    }
     // RESTYSCOPE_BREAKPOINTS="lua/x.lua:5,lua/y.lua:9": line breakpoints from the start.
     const auto breakpoints =
         qEnvironmentVariable("RESTYSCOPE_BREAKPOINTS").split(QLatin1Char(','), Qt::SkipEmptyParts);
@@ -98,11 +99,6 @@ int runGui(int argc, char** argv, const std::string& directory)
     }
     window.show();
     window.activateWindow();
-    if (!error.isEmpty()) {
-        // The app stays up: the window says why nothing is served.
-        window.setEngineError(error);
-        QMessageBox::critical(&window, QStringLiteral("restyscope"), error);
-    }
     return QApplication::exec();
 }
 

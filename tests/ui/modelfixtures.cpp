@@ -138,6 +138,9 @@ debug::Snapshot snapshotFrom(const QString& text)
             entry.hits = w.value(6).toULongLong();
             entry.changedOnDisk = w.value(7) == QLatin1String("changed");
             snapshot.vms.back().cache.push_back(entry);
+        } else if (what == QLatin1String("module")) {
+            snapshot.vms.back().packageLoaded.push_back(w.value(1).toStdString());
+            snapshot.vms.back().packageFiles.push_back(w.value(2).toStdString());
         } else {
             qFatal("unknown snapshot line %s", qPrintable(raw));
         }

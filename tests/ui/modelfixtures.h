@@ -29,6 +29,7 @@ QVector<QVector<engine::trace::Event>> eventBatches(const QString& text);
 //   ready REQ CO
 //   vm ID main|request
 //   cache KEY REF CHUNK FILE BYTES HITS [changed]           (to the last vm)
+//   module NAME [FILE]                                       (package.loaded of the last vm)
 engine::debug::Snapshot snapshotFrom(const QString& text);
 
 } // namespace restyscope::test

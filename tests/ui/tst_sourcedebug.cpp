@@ -12,6 +12,7 @@
 #include <QAction>
 #include <QDir>
 #include <QFile>
+#include <QSettings>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTextBlock>
@@ -67,7 +68,11 @@ class TestSourceDebug : public QObject
     Q_OBJECT
 
 private slots:
-    void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true);
+        QSettings().clear(); // no watches, recent dirs or layout from an earlier run
+    }
 
     void breakpointStepContinue()
     {
@@ -103,7 +108,8 @@ private slots:
         QVERIFY(source && inspector && variables && stack && stepAction && stepInto &&
                 continueAction);
         QCOMPARE(source->files(),
-                 QStringList({QStringLiteral("lua/lib/util.lua"), QStringLiteral("lua/t.lua")}));
+                 QStringList({QStringLiteral("conf/nginx.conf"), QStringLiteral("lua/lib/util.lua"),
+                              QStringLiteral("lua/t.lua")}));
         QVERIFY(!stepInto->isEnabled());
 
         // F9 on line 3 of lua/t.lua in the editor sets the breakpoint.
@@ -251,6 +257,95 @@ private slots:
         QVERIFY(bridge.stoppedAtLine());
         bridge.stop();
         QVERIFY(!bridge.isRunning());
+    }
+
+    // Tables in Locals, Upvalues and Watch expand on demand: their fields come from the
+    // engine when the item opens, nested tables too, arrays in index order.
+    void expandTables()
+    {
+        QTemporaryDir prefix;
+        QVERIFY(prefix.isValid());
+        const auto port = test::freePort();
+        writeFile(prefix.filePath(QStringLiteral("conf/nginx.conf")),
+                  QStringLiteral("error_log logs/error.log info;\nevents {}\nhttp {\n"
+                                 "  server { listen 127.0.0.1:%1;\n"
+                                 "    location /x { content_by_lua_file lua/x.lua; }\n"
+                                 "  }\n}\n")
+                      .arg(port));
+        writeFile(prefix.filePath(QStringLiteral("lua/x.lua")),
+                  QStringLiteral("local config = {name = 'svc', ports = {80, 443}, [true] = 1}\n"
+                                 "local function handler()\n"
+                                 "    local n = #config.ports\n"
+                                 "    return n\n"
+                                 "end\n"
+                                 "ngx.say(handler())\n"));
+        QDir(prefix.path()).mkpath(QStringLiteral("logs"));
+        ui::EngineBridge bridge;
+        QString error;
+        QVERIFY2(bridge.start(prefix.path(), error), qPrintable(error));
+        ui::MainWindow window(&bridge);
+        window.show();
+        auto* source = window.sourcePane();
+        auto* variables = window.findChild<QTreeWidget*>(QStringLiteral("inspectorVariables"));
+        auto* continueAction = window.findChild<QAction*>(QStringLiteral("actionContinue"));
+        QVERIFY(variables && continueAction);
+        window.inspectorPane()->addWatch(QStringLiteral("{config.ports[2], k = 'v'}"));
+        source->setBreakpoint(QStringLiteral("lua/x.lua"), 3, true);
+        QSignalSpy snapshots(&bridge, &ui::DebugController::snapshotArrived);
+        bridge.requestSnapshot(); // the second snapshot follows the breakpoint (see above)
+        QTRY_VERIFY(snapshots.count() >= 1);
+        const auto seen = snapshots.count();
+        bridge.requestSnapshot();
+        QTRY_VERIFY(snapshots.count() > seen);
+
+        test::HttpConnection client;
+        QVERIFY(client.connect(port));
+        QVERIFY(client.send("GET /x HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"));
+        QTRY_COMPARE_WITH_TIMEOUT(source->pausedLine(), 3, 10000);
+        auto find = [&](const QString& section, const QString& name) -> QTreeWidgetItem* {
+            for (int i = 0; i < variables->topLevelItemCount(); ++i) {
+                auto* top = variables->topLevelItem(i);
+                for (int j = 0; top->text(0) == section && j < top->childCount(); ++j) {
+                    if (top->child(j)->text(0) == name) {
+                        return top->child(j);
+                    }
+                }
+            }
+            return nullptr;
+        };
+        auto children = [](const QTreeWidgetItem* item) {
+            QStringList out;
+            for (int i = 0; i < item->childCount(); ++i) {
+                const auto* child = item->child(i);
+                out << child->text(0) + QLatin1Char('=') +
+                           (child->text(2) == QLatin1String("table") ? QStringLiteral("table")
+                                                                     : child->text(1));
+            }
+            return out;
+        };
+        QTRY_VERIFY(find(QStringLiteral("Upvalues"), QStringLiteral("config")));
+        auto* config = find(QStringLiteral("Upvalues"), QStringLiteral("config"));
+        QCOMPARE(config->childIndicatorPolicy(), QTreeWidgetItem::ShowIndicator);
+        QCOMPARE(config->childCount(), 0); // nothing asked for yet
+        config->setExpanded(true);
+        QTRY_COMPARE(children(config),
+                     QStringList({QStringLiteral("name=\"svc\""), QStringLiteral("ports=table"),
+                                  QStringLiteral("[true]=1")}));
+        auto* ports = config->child(1);
+        ports->setExpanded(true);
+        QTRY_COMPARE(children(ports),
+                     QStringList({QStringLiteral("[1]=80"), QStringLiteral("[2]=443")}));
+        QVERIFY(ports->child(0)->childIndicatorPolicy() != QTreeWidgetItem::ShowIndicator);
+
+        // A watch whose value is a table expands the same way.
+        auto* watch = find(QStringLiteral("Watch"), QStringLiteral("{config.ports[2], k = 'v'}"));
+        QVERIFY(watch);
+        watch->setExpanded(true);
+        QTRY_COMPARE(children(watch),
+                     QStringList({QStringLiteral("[1]=443"), QStringLiteral("k=\"v\"")}));
+
+        continueAction->trigger();
+        QCOMPARE(client.read(std::chrono::seconds(5)).body, std::string("2\n"));
     }
 };
 

@@ -32,6 +32,7 @@ struct VariableItem
     QString name;
     QString type;
     QString value; // as the engine renders it
+    QString path;  // an expression that reads it again (children of tables); may be empty
 };
 
 struct FrameItem
@@ -71,6 +72,17 @@ public:
 
     virtual QString prefix() const = 0;
     virtual QString listenerUrl() const = 0; // "http://127.0.0.1:8080/"; empty when not serving
+    // "restyscope/0.1.0 (LuaJIT 2.1...)"; empty when unknown.
+    virtual QString engineVersion() const { return {}; }
+    // Serves prefix (it has conf/nginx.conf): the running engine stops first. False with
+    // nginx's wording of the error; the controller then serves nothing.
+    virtual bool start(const QString& prefix, QString& error, bool startPaused = false)
+    {
+        Q_UNUSED(prefix);
+        Q_UNUSED(startPaused);
+        error = tr("this controller cannot start an engine");
+        return false;
+    }
 
 public Q_SLOTS:
     virtual void pause() = 0;
@@ -89,6 +101,14 @@ public Q_SLOTS:
     virtual void continueFromLine() = 0;
     // Asynchronous; answered by inspectionArrived while still stopped at that line.
     virtual void requestInspection(int frame, const QStringList& watches) = 0;
+    // Asynchronous: the fields of the table expression evaluates to in frame (a local's or
+    // upvalue's name, a watch, or a path built from them), answered by childrenArrived.
+    // The default answers nothing (a controller that cannot inspect).
+    virtual void requestChildren(int frame, const QString& expression)
+    {
+        Q_UNUSED(frame);
+        Q_UNUSED(expression);
+    }
 
 Q_SIGNALS:
     void eventsArrived(const QVector<restyscope::engine::trace::Event>& events);
@@ -98,6 +118,12 @@ Q_SIGNALS:
     void lineStopped(const restyscope::ui::LineStopInfo& stop);
     void lineResumed();
     void inspectionArrived(const restyscope::ui::Inspection& inspection);
+    // One item per field: name is the key as Lua writes it in an index ("name", "1", "true"),
+    // path the expression that reads it (empty when it cannot be indexed by a literal).
+    void childrenArrived(int frame, const QString& expression,
+                         const QVector<restyscope::ui::VariableItem>& children);
+    // error.log lines as the engine wrote them (nginx's format), in order.
+    void errorLogArrived(const QStringList& lines);
 };
 
 } // namespace restyscope::ui

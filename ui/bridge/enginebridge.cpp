@@ -6,25 +6,54 @@
 
 #include <QCoreApplication>
 #include <QPointer>
+#include <QRegularExpression>
 #include <QThread>
 
+#include <algorithm>
 #include <future>
 
 namespace restyscope::ui {
 
 namespace {
 
-constexpr int kDrainIntervalMs = 33;     // ~30 Hz
-constexpr int kSnapshotIntervalMs = 100; // at most ~10 snapshots a second after events
-constexpr std::size_t kMaxBatch = 8192;  // per drain; the rest waits for the next tick
+constexpr int kDrainIntervalMs = 33;      // ~30 Hz
+constexpr int kSnapshotIntervalMs = 100;  // at most ~10 snapshots a second after events
+constexpr std::size_t kMaxBatch = 8192;   // per drain; the rest waits for the next tick
+constexpr int kMaxPendingLogLines = 4096; // error.log lines kept between two drains
+
+// The fields of a table as alternating key, value results; at most 500 of them.
+const char* const kChildrenSnippet =
+    "(function(t) if type(t) ~= 'table' then return end "
+    "local out, n = {}, 0 for k, v in pairs(t) do n = n + 1 if n > 500 then break end "
+    "out[#out + 1] = k out[#out + 1] = v end return unpack(out) end)";
+
+// An index for key as Lua source ("x y" -> ["x y"], 1 -> [1], true -> [true]); empty when the
+// key is not a literal (a table key).
+QString indexFor(const engine::debug::VariableInfo& key)
+{
+    const QString value = QString::fromStdString(key.value);
+    if (key.type == "string") {
+        // The engine quotes without escaping and cuts long strings: only plain keys index.
+        const QString bare = value.mid(1, value.size() - 2);
+        static const QRegularExpression plain(QStringLiteral("^[^\\\\\"\\n\\r]{0,200}$"));
+        return value.endsWith(QLatin1String("...\"")) || !plain.match(bare).hasMatch()
+                   ? QString()
+                   : QStringLiteral("[\"") + bare + QStringLiteral("\"]");
+    }
+    if (key.type == "number" || key.type == "boolean") {
+        return QLatin1Char('[') + value + QLatin1Char(']');
+    }
+    return {};
+}
 
 QVector<VariableItem> toItems(const std::vector<engine::debug::VariableInfo>& vars)
 {
     QVector<VariableItem> items;
     items.reserve(static_cast<int>(vars.size()));
     for (const auto& v : vars) {
-        items.push_back({QString::fromStdString(v.name), QString::fromStdString(v.type),
-                         QString::fromStdString(v.value)});
+        const QString name = QString::fromStdString(v.name);
+        items.push_back(
+            {name, QString::fromStdString(v.type), QString::fromStdString(v.value), name});
     }
     return items;
 }
@@ -61,6 +90,11 @@ bool EngineBridge::start(const QString& prefix, QString& error, bool startPaused
     }
     options.logToStderr = false;
     options.handleSignals = false;
+    options.nextFreePort = true;
+    {
+        const std::lock_guard lock(m_logMutex);
+        m_logLines.clear();
+    }
     m_ring = std::make_unique<engine::trace::EventRing>(1 << 16);
     m_atLine = false;
     m_finished = false;
@@ -71,6 +105,13 @@ bool EngineBridge::start(const QString& prefix, QString& error, bool startPaused
     m_thread = std::thread([this, options, startPaused, &started,
                             self = QPointer<EngineBridge>(this)] {
         auto engine = std::make_unique<engine::Engine>(options);
+        engine->setErrorLogObserver([this](std::string_view line) {
+            const std::lock_guard lock(m_logMutex);
+            if (m_logLines.size() >= kMaxPendingLogLines) {
+                m_logLines.removeFirst();
+            }
+            m_logLines.append(QString::fromUtf8(line.data(), static_cast<qsizetype>(line.size())));
+        });
         std::string message;
         if (!engine->loadConfig(message) || !engine->start(message)) {
             started.set_value(message.empty() ? std::string("engine failed to start") : message);
@@ -112,6 +153,8 @@ bool EngineBridge::start(const QString& prefix, QString& error, bool startPaused
     if (!message.empty()) {
         m_thread.join();
         m_ring.reset();
+        m_url.clear();
+        m_prefix = prefix;
         error = QString::fromStdString(message);
         return false;
     }
@@ -119,6 +162,11 @@ bool EngineBridge::start(const QString& prefix, QString& error, bool startPaused
     m_drainTimer.start();
     requestSnapshot();
     return true;
+}
+
+QString EngineBridge::engineVersion() const
+{
+    return QString::fromStdString(engine::Engine::versionText());
 }
 
 void EngineBridge::stop()
@@ -155,6 +203,7 @@ void EngineBridge::stop()
     m_ring.reset();
     m_snapshotInFlight = false;
     m_snapshotAgain = false;
+    m_url.clear();
 }
 
 void EngineBridge::drain()
@@ -169,6 +218,14 @@ void EngineBridge::drain()
         if (!m_snapshotTimer.isActive()) {
             m_snapshotTimer.start();
         }
+    }
+    QStringList lines;
+    {
+        const std::lock_guard lock(m_logMutex);
+        lines.swap(m_logLines);
+    }
+    if (!lines.isEmpty()) {
+        Q_EMIT errorLogArrived(lines);
     }
     const quint64 dropped = m_ring->droppedTotal();
     if (dropped != m_dropped) {
@@ -402,17 +459,80 @@ void EngineBridge::requestInspection(int frame, const QStringList& watches)
             const QString name = QString::fromStdString(expression);
             if (!debugger->eval(frame, expression, vars, error)) {
                 result.watches.push_back(
-                    {name, QStringLiteral("error"), QString::fromStdString(error)});
+                    {name, QStringLiteral("error"), QString::fromStdString(error), QString()});
             } else if (vars.empty()) {
-                result.watches.push_back({name, QStringLiteral("nil"), QStringLiteral("nil")});
+                result.watches.push_back(
+                    {name, QStringLiteral("nil"), QStringLiteral("nil"), QString()});
             } else {
                 result.watches.push_back({name, QString::fromStdString(vars.front().type),
-                                          QString::fromStdString(vars.front().value)});
+                                          QString::fromStdString(vars.front().value),
+                                          QLatin1Char('(') + name + QLatin1Char(')')});
             }
         }
         queueToGui(self, [result = std::move(result)](EngineBridge& bridge) {
             if (bridge.m_atLine) {
                 Q_EMIT bridge.inspectionArrived(result);
+            }
+        });
+    });
+}
+
+} // namespace restyscope::ui
+
+namespace restyscope::ui {
+
+void EngineBridge::requestChildren(int frame, const QString& expression)
+{
+    auto* debugger = m_debugger;
+    QPointer<EngineBridge> self(this);
+    // Through eval in the frame's scope: the expression reads locals and upvalues by name.
+    std::string code = std::string(kChildrenSnippet) + "(" + expression.toStdString() + ")";
+    submit([debugger, frame, expression, code = std::move(code), self] {
+        if (!debugger->lineStop()) {
+            return;
+        }
+        std::vector<engine::debug::VariableInfo> results;
+        std::string error;
+        QVector<VariableItem> children;
+        if (!debugger->eval(frame, code, results, error)) {
+            children.push_back({QStringLiteral("(error)"), QStringLiteral("error"),
+                                QString::fromStdString(error), QString()});
+        }
+        // Array part first in index order, then named fields by name, then the rest.
+        std::vector<std::size_t> order;
+        for (std::size_t i = 0; i + 1 < results.size(); i += 2) {
+            order.push_back(i);
+        }
+        auto rank = [&](std::size_t i) {
+            const auto& key = results[i];
+            return key.type == "number" ? 0 : key.type == "string" ? 1 : 2;
+        };
+        std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+            if (rank(a) != rank(b)) {
+                return rank(a) < rank(b);
+            }
+            if (rank(a) == 0) {
+                return std::stod(results[a].value) < std::stod(results[b].value);
+            }
+            return results[a].value < results[b].value;
+        });
+        for (const std::size_t i : order) {
+            const auto& key = results[i];
+            const auto& value = results[i + 1];
+            const QString index = indexFor(key);
+            QString name = QString::fromStdString(key.value);
+            if (key.type == "string" && name.size() >= 2) {
+                name = name.mid(1, name.size() - 2);
+            } else {
+                name = QLatin1Char('[') + name + QLatin1Char(']');
+            }
+            children.push_back({name, QString::fromStdString(value.type),
+                                QString::fromStdString(value.value),
+                                index.isEmpty() ? QString() : expression + index});
+        }
+        queueToGui(self, [frame, expression, children = std::move(children)](EngineBridge& bridge) {
+            if (bridge.m_atLine) {
+                Q_EMIT bridge.childrenArrived(frame, expression, children);
             }
         });
     });

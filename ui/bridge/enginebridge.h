@@ -14,6 +14,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -38,7 +39,7 @@ public:
 
     // GUI thread. Loads prefix/conf/nginx.conf, binds the listeners and starts the engine
     // thread; false with nginx's wording of the error. startPaused holds the first resume.
-    bool start(const QString& prefix, QString& error, bool startPaused = false);
+    bool start(const QString& prefix, QString& error, bool startPaused = false) override;
     // GUI thread. Stops the loop and joins the engine thread; events not yet drained are lost.
     void stop();
     bool isRunning() const { return m_engine != nullptr; }
@@ -46,6 +47,7 @@ public:
 
     QString prefix() const override { return m_prefix; }
     QString listenerUrl() const override { return m_url; }
+    QString engineVersion() const override;
     quint64 droppedEvents() const { return m_dropped; }
 
     void pause() override;
@@ -59,6 +61,7 @@ public:
     void stepLine(LineStepKind kind) override;
     void continueFromLine() override;
     void requestInspection(int frame, const QStringList& watches) override;
+    void requestChildren(int frame, const QString& expression) override;
     // True between lineStopped and lineResumed (GUI thread view).
     bool stoppedAtLine() const { return m_atLine; }
 
@@ -86,6 +89,9 @@ private:
     QStringList m_notices;
     bool m_atLine = false;
     std::atomic<bool> m_finished{false}; // the engine thread's loop has returned
+    // error.log lines from the engine thread, taken on the drain timer; bounded like the ring.
+    std::mutex m_logMutex;
+    QStringList m_logLines;
 };
 
 } // namespace restyscope::ui

@@ -29,6 +29,13 @@ void EventLogModel::applyEvents(const QVector<engine::trace::Event>& events)
     appendRows(QVector<engine::trace::Event>(events.cbegin() + skip, events.cend()));
 }
 
+void EventLogModel::clear()
+{
+    m_dropped = 0;
+    m_originNs = -1;
+    setRows({});
+}
+
 QString EventLogModel::headerText(int column) const
 {
     switch (column) {

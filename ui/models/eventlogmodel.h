@@ -31,6 +31,7 @@ public:
 
     void applyEvents(const QVector<engine::trace::Event>& events);
     quint64 droppedCount() const { return m_dropped; }
+    void clear();
 
 protected:
     QVariant cell(const engine::trace::Event& event, int column, int role) const override;

@@ -164,4 +164,14 @@ QVariant RequestsModel::cell(const RequestRow& row, int column, int role) const
     return {};
 }
 
+void RequestsModel::clear()
+{
+    m_mainVmId = 0;
+    setRows({});
+    if (m_dropped != 0) {
+        m_dropped = 0;
+        Q_EMIT droppedCountChanged(0);
+    }
+}
+
 } // namespace restyscope::ui

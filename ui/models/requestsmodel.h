@@ -45,6 +45,8 @@ public:
     // The VM column of live requests, and which VM is the main one (for later events).
     void applySnapshot(const engine::debug::Snapshot& snapshot);
     quint64 droppedCount() const { return m_dropped; }
+    // Another prefix: no rows, nothing dropped.
+    void clear();
 
 Q_SIGNALS:
     void droppedCountChanged(quint64 dropped);

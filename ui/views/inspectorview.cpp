@@ -24,12 +24,24 @@ QTreeWidget* makeTree(const QString& name, const QStringList& headers)
     return tree;
 }
 
-void fillSection(QTreeWidgetItem* section, const QVector<VariableItem>& vars)
+constexpr int PathRole = Qt::UserRole + 1;      // the expression that reads the value
+constexpr int RequestedRole = Qt::UserRole + 2; // its fields were asked for
+
+void addVariables(QTreeWidgetItem* parent, const QVector<VariableItem>& vars)
 {
     for (const auto& v : vars) {
-        auto* item = new QTreeWidgetItem(section, {v.name, v.value, v.type});
+        auto* item = new QTreeWidgetItem(parent, {v.name, v.value, v.type});
         item->setToolTip(1, v.value);
+        if (v.type == QLatin1String("table") && !v.path.isEmpty()) {
+            item->setData(0, PathRole, v.path);
+            item->setChildIndicatorPolicy(QTreeWidgetItem::ShowIndicator);
+        }
     }
+}
+
+void fillSection(QTreeWidgetItem* section, const QVector<VariableItem>& vars)
+{
+    addVariables(section, vars);
     section->setText(1, QObject::tr("%n item(s)", nullptr, static_cast<int>(vars.size())));
 }
 
@@ -58,7 +70,13 @@ InspectorPane::InspectorPane(DebugController* controller, QWidget* parent)
     splitter->addWidget(lower);
     splitter->setStretchFactor(1, 2);
     const int unit = fontMetrics().horizontalAdvance(QLatin1Char('m'));
-    splitter->setSizes({28 * unit, 56 * unit});
+    splitter->setSizes({20 * unit, 70 * unit});
+    // The value takes the room; the type column stays as narrow as "function".
+    m_variables->header()->setStretchLastSection(false);
+    m_variables->header()->setSectionResizeMode(1, QHeaderView::Stretch);
+    m_variables->setColumnWidth(2, 9 * unit);
+    m_stack->setColumnWidth(0, 3 * unit);
+    m_stack->setColumnWidth(1, 7 * unit);
     layout->addWidget(splitter);
 
     m_watches = QSettings().value(QStringLiteral("inspector/watches")).toStringList();
@@ -80,6 +98,18 @@ InspectorPane::InspectorPane(DebugController* controller, QWidget* parent)
     });
     connect(controller, &DebugController::lineResumed, this, &InspectorPane::clear);
     connect(controller, &DebugController::inspectionArrived, this, &InspectorPane::applyInspection);
+    connect(controller, &DebugController::childrenArrived, this, &InspectorPane::applyChildren);
+    connect(m_variables, &QTreeWidget::itemExpanded, this, [this](QTreeWidgetItem* item) {
+        const QString path = item->data(0, PathRole).toString();
+        if (path.isEmpty() || item->data(0, RequestedRole).toBool() || !m_stopped) {
+            return;
+        }
+        item->setData(0, RequestedRole, true);
+        auto* loading = new QTreeWidgetItem(item, {tr("(loading)")});
+        loading->setDisabled(true);
+        m_pendingChildren.insert(path, item);
+        m_controller->requestChildren(m_frame, path);
+    });
     m_variables->installEventFilter(this);
     clear();
 }
@@ -126,8 +156,26 @@ void InspectorPane::inspect(int frame)
     m_controller->requestInspection(frame, m_watches);
 }
 
+void InspectorPane::applyChildren(int frame, const QString& expression,
+                                  const QVector<VariableItem>& children)
+{
+    if (!m_stopped || frame != m_frame) {
+        return;
+    }
+    auto* item = m_pendingChildren.take(expression);
+    if (!item) {
+        return; // the tree was rebuilt since the question
+    }
+    qDeleteAll(item->takeChildren());
+    addVariables(item, children);
+    if (children.isEmpty()) {
+        item->setChildIndicatorPolicy(QTreeWidgetItem::DontShowIndicator);
+    }
+}
+
 void InspectorPane::clear()
 {
+    m_pendingChildren.clear();
     m_stopped = false;
     m_frame = 0;
     m_stack->clear();
@@ -157,6 +205,7 @@ void InspectorPane::applyInspection(const Inspection& inspection)
             m_stack->setCurrentItem(item);
         }
     }
+    m_pendingChildren.clear();
     m_variables->clear();
     const std::pair<QString, const QVector<VariableItem>*> sections[] = {
         {tr("Locals"), &inspection.locals},

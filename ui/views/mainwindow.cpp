@@ -1,9 +1,14 @@
 #include "ui/views/mainwindow.h"
 
 #include "ui/bridge/debugcontroller.h"
+#include "ui/bridge/workspace.h"
+#include "ui/client/dock/clientinstall.h"
 #include "ui/models/codecachemodel.h"
 #include "ui/models/coroutinetreemodel.h"
+#include "ui/models/errorlogmodel.h"
+#include "ui/models/eventfiltermodel.h"
 #include "ui/models/eventlogmodel.h"
+#include "ui/models/packagemodel.h"
 #include "ui/models/postedqueuemodel.h"
 #include "ui/models/readylistmodel.h"
 #include "ui/models/requestsmodel.h"
@@ -13,21 +18,33 @@
 
 #include <QAction>
 #include <QActionGroup>
+#include <QApplication>
 #include <QCloseEvent>
+#include <QComboBox>
 #include <QDockWidget>
+#include <QFileDialog>
+#include <QFontDatabase>
+#include <QHBoxLayout>
 #include <QHeaderView>
 #include <QIcon>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMenu>
 #include <QMenuBar>
+#include <QMessageBox>
 #include <QPixmap>
+#include <QRegularExpression>
+#include <QRegularExpressionValidator>
 #include <QScreen>
 #include <QScrollBar>
 #include <QSettings>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QStatusBar>
+#include <QTabWidget>
+#include <QTimer>
 #include <QToolBar>
+#include <QToolButton>
 #include <QTreeView>
 #include <QVBoxLayout>
 
@@ -85,7 +102,8 @@ MainWindow::MainWindow(DebugController* controller, QWidget* parent)
     : QMainWindow(parent), m_controller(controller), m_requests(new RequestsModel(this)),
       m_coroutines(new CoroutineTreeModel(this)), m_ready(new ReadyListModel(this)),
       m_posted(new PostedQueueModel(this)), m_cache(new CodeCacheModel(this)),
-      m_events(new EventLogModel(this))
+      m_events(new EventLogModel(this)), m_packages(new PackageModel(this)),
+      m_errorLog(new ErrorLogModel(this)), m_eventFilter(new EventFilterModel(this))
 {
     m_requests->setObjectName(QStringLiteral("requestsModel"));
     m_coroutines->setObjectName(QStringLiteral("coroutineTreeModel"));
@@ -93,9 +111,13 @@ MainWindow::MainWindow(DebugController* controller, QWidget* parent)
     m_posted->setObjectName(QStringLiteral("postedQueueModel"));
     m_cache->setObjectName(QStringLiteral("codeCacheModel"));
     m_events->setObjectName(QStringLiteral("eventLogModel"));
+    m_packages->setObjectName(QStringLiteral("packageModel"));
+    m_errorLog->setObjectName(QStringLiteral("errorLogModel"));
+    m_eventFilter->setObjectName(QStringLiteral("eventFilterModel"));
 
     createActions();
     createDocks();
+    m_client = client::installClientDock(this, controller);
 
     m_urlLabel = new QLabel;
     m_urlLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -107,6 +129,14 @@ MainWindow::MainWindow(DebugController* controller, QWidget* parent)
 
     connect(controller, &DebugController::eventsArrived, this, &MainWindow::onEvents);
     connect(controller, &DebugController::snapshotArrived, this, &MainWindow::onSnapshot);
+    connect(controller, &DebugController::errorLogArrived, this, [this](const QStringList& lines) {
+        auto* bar = m_errorLogView->verticalScrollBar();
+        const bool atEnd = bar->value() == bar->maximum();
+        m_errorLog->appendLines(lines);
+        if (atEnd) {
+            m_errorLogView->scrollToBottom();
+        }
+    });
     connect(controller, &DebugController::droppedEventsChanged, this, [this](quint64 total) {
         m_droppedEvents = total;
         updateStatus();
@@ -122,7 +152,8 @@ MainWindow::MainWindow(DebugController* controller, QWidget* parent)
     QSettings settings;
     restoreGeometry(settings.value(QStringLiteral("mainwindow/geometry")).toByteArray());
     if (!restoreState(settings.value(QStringLiteral("mainwindow/state")).toByteArray())) {
-        defaultLayout();
+        // Once shown: dock sizes given before the first layout are not kept.
+        QTimer::singleShot(0, this, &MainWindow::defaultLayout);
     }
     updateStatus();
     updateTitle();
@@ -130,8 +161,14 @@ MainWindow::MainWindow(DebugController* controller, QWidget* parent)
 
 MainWindow::~MainWindow() = default;
 
+void MainWindow::selectRequest(quint64 requestId)
+{
+    client::selectRequestInViews(this, m_controller, requestId);
+}
+
 void MainWindow::createActions()
 {
+    createFileMenu();
     auto* debugMenu = menuBar()->addMenu(tr("&Debug"));
     auto* toolbar = addToolBar(tr("Debug"));
     toolbar->setObjectName(QStringLiteral("debugToolBar"));
@@ -215,6 +252,98 @@ void MainWindow::createActions()
 
     auto* viewMenu = menuBar()->addMenu(tr("&View"));
     viewMenu->setObjectName(QStringLiteral("viewMenu"));
+    createHelpMenu();
+
+    // The configuration error banner, over the docks; hidden while the conf is good.
+    addToolBarBreak();
+    m_errorBar = new QToolBar(tr("Configuration error"), this);
+    m_errorBar->setObjectName(QStringLiteral("errorBar"));
+    m_errorBar->setMovable(false);
+    m_errorBar->setStyleSheet(QStringLiteral("QToolBar { background: #ffebee; border: 0; }"));
+    m_errorText = new QLabel;
+    m_errorText->setObjectName(QStringLiteral("errorBanner"));
+    m_errorText->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_errorText->setWordWrap(true);
+    m_errorText->setContentsMargins(6, 4, 6, 4);
+    m_errorBar->addWidget(m_errorText);
+    auto* retry = m_errorBar->addAction(tr("Retry"));
+    retry->setObjectName(QStringLiteral("actionRetry"));
+    retry->setToolTip(tr("Read the configuration again and start serving"));
+    connect(retry, &QAction::triggered, this, [this] {
+        if (!m_directory.isEmpty()) {
+            openDirectory(m_directory);
+        }
+    });
+    addToolBar(Qt::TopToolBarArea, m_errorBar);
+    m_errorBar->hide();
+}
+
+void MainWindow::createFileMenu()
+{
+    auto* fileMenu = menuBar()->addMenu(tr("&File"));
+    auto* open = fileMenu->addAction(tr("&Open..."));
+    open->setObjectName(QStringLiteral("actionOpen"));
+    open->setShortcut(QKeySequence::Open);
+    open->setToolTip(tr("Open an OpenResty prefix (conf/nginx.conf) or a directory of Lua files"));
+    connect(open, &QAction::triggered, this, [this] {
+        const QString dir = QFileDialog::getExistingDirectory(
+            this, tr("Open an OpenResty prefix or a Lua directory"), m_directory);
+        if (!dir.isEmpty()) {
+            openDirectory(dir);
+        }
+    });
+    m_recentMenu = fileMenu->addMenu(tr("Open &Recent"));
+    m_recentMenu->setObjectName(QStringLiteral("recentMenu"));
+    updateRecentMenu();
+    fileMenu->addSeparator();
+    auto* quit = fileMenu->addAction(tr("&Quit"));
+    quit->setObjectName(QStringLiteral("actionQuit"));
+    quit->setShortcut(QKeySequence::Quit);
+    connect(quit, &QAction::triggered, this, &QWidget::close);
+}
+
+QStringList MainWindow::recentDirectories() const
+{
+    return QSettings().value(QStringLiteral("recent/directories")).toStringList();
+}
+
+void MainWindow::updateRecentMenu()
+{
+    m_recentMenu->clear();
+    const QStringList recent = recentDirectories();
+    for (const auto& dir : recent) {
+        auto* action = m_recentMenu->addAction(dir);
+        connect(action, &QAction::triggered, this, [this, dir] { openDirectory(dir); });
+    }
+    m_recentMenu->setEnabled(!recent.isEmpty());
+}
+
+void MainWindow::createHelpMenu()
+{
+    auto* helpMenu = menuBar()->addMenu(tr("&Help"));
+    auto* about = helpMenu->addAction(tr("&About restyscope"));
+    about->setObjectName(QStringLiteral("actionAbout"));
+    connect(about, &QAction::triggered, this, &MainWindow::showAbout);
+}
+
+void MainWindow::showAbout()
+{
+    QString engine = m_controller->engineVersion(); // "restyscope/V (LuaJIT V)"
+    QString version = engine.section(QLatin1Char(' '), 0, 0).section(QLatin1Char('/'), 1);
+    QString luajit =
+        engine.section(QLatin1Char('('), 1).chopped(engine.endsWith(QLatin1Char(')')) ? 1 : 0);
+    QMessageBox about(this);
+    about.setObjectName(QStringLiteral("aboutBox"));
+    about.setWindowTitle(tr("About restyscope"));
+    about.setIconPixmap(QPixmap());
+    about.setText(tr("<h3>restyscope %1</h3>"
+                     "<p>What OpenResty does with a request: the code cache, the coroutines, "
+                     "their yield reasons and the posted-thread queue, live.</p>"
+                     "<table><tr><td>Qt&nbsp;</td><td>%2 (built with %3)</td></tr>"
+                     "<tr><td>Lua&nbsp;</td><td>%4</td></tr></table>")
+                      .arg(version.toHtmlEscaped(), QString::fromLatin1(qVersion()),
+                           QStringLiteral(QT_VERSION_STR), luajit.toHtmlEscaped()));
+    about.exec();
 }
 
 void MainWindow::createBreakMenu(QMenu* debugMenu)
@@ -312,8 +441,8 @@ void MainWindow::createDocks()
 
     auto* requestView = makeView(m_requests, QStringLiteral("requestsView"), false, true);
     setColumnWidths(requestView, {4, 15, 4, 7, 6});
-    auto* requestsDock =
-        dock(QStringLiteral("requestsDock"), tr("Requests"), requestView, Qt::LeftDockWidgetArea);
+    auto* requestsDock = dock(QStringLiteral("requestsDock"), tr("Requests"),
+                              createRequestsPane(requestView), Qt::LeftDockWidgetArea);
 
     m_coroutineView = makeView(m_coroutines, QStringLiteral("coroutinesView"), true, false);
     setColumnWidths(m_coroutineView, {18, 7, 13, 12});
@@ -350,15 +479,10 @@ void MainWindow::createDocks()
     auto* queuesDock =
         dock(QStringLiteral("queuesDock"), tr("Ready / Posted"), queues, Qt::RightDockWidgetArea);
 
-    auto* cacheView = makeView(m_cache, QStringLiteral("codeCacheView"), false, true);
-    setColumnWidths(cacheView, {9, 30, 22, 30, 7, 5});
-    auto* cacheDock = dock(QStringLiteral("codeCacheDock"), tr("Code cache"), cacheView,
+    auto* cacheDock = dock(QStringLiteral("codeCacheDock"), tr("Code cache"), createCachePane(),
                            Qt::BottomDockWidgetArea);
-
-    m_eventView = makeView(m_events, QStringLiteral("eventsView"), false, false);
-    setColumnWidths(m_eventView, {6, 9, 6, 7, 12, 12, 6});
-    auto* eventsDock =
-        dock(QStringLiteral("eventsDock"), tr("Events"), m_eventView, Qt::BottomDockWidgetArea);
+    auto* eventsDock = dock(QStringLiteral("eventsDock"), tr("Events"), createEventsPane(),
+                            Qt::BottomDockWidgetArea);
 
     // Requests on the left; coroutines over the queues on the right; cache and events below.
     splitDockWidget(requestsDock, coroutinesDock, Qt::Horizontal);
@@ -381,9 +505,130 @@ void MainWindow::createDocks()
     queuesDock->raise();
 }
 
+QWidget* MainWindow::createRequestsPane(QWidget* requestView)
+{
+    auto* pane = new QWidget;
+    auto* layout = new QVBoxLayout(pane);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(2);
+    layout->addWidget(requestView, 1);
+    m_requestsDropped = new QLabel;
+    m_requestsDropped->setObjectName(QStringLiteral("requestsDroppedLabel"));
+    m_requestsDropped->setContentsMargins(4, 0, 4, 2);
+    m_requestsDropped->setStyleSheet(QStringLiteral("color: #b26a00;"));
+    m_requestsDropped->hide();
+    layout->addWidget(m_requestsDropped);
+    return pane;
+}
+
+QWidget* MainWindow::createCachePane()
+{
+    // The registry entries, and beside them what require() loaded into each VM.
+    auto* cacheView = makeView(m_cache, QStringLiteral("codeCacheView"), false, true);
+    setColumnWidths(cacheView, {9, 26, 22, 26, 7, 5});
+    auto* packageView = makeView(m_packages, QStringLiteral("packageView"), false, true);
+    setColumnWidths(packageView, {9, 14});
+    packageView->setToolTip(tr("package.loaded of each VM: the modules require() found in a "
+                               "file (package.path, package.cpath)"));
+    auto* splitter = new QSplitter(Qt::Horizontal);
+    splitter->addWidget(cacheView);
+    splitter->addWidget(packageView);
+    splitter->setStretchFactor(0, 3);
+    splitter->setStretchFactor(1, 1);
+    return splitter;
+}
+
+QWidget* MainWindow::createEventsPane()
+{
+    // The view reads the log directly while no filter is set: under load the proxy's
+    // bookkeeping of 20000 rows per batch is the costliest part of an update.
+    m_eventView = makeView(m_events, QStringLiteral("eventsView"), false, false);
+    setColumnWidths(m_eventView, {6, 9, 6, 7, 12, 12, 6});
+
+    // The filters: typed keys, applied as they are typed.
+    auto* filters = new QWidget;
+    auto* row = new QHBoxLayout(filters);
+    row->setContentsMargins(2, 2, 2, 2);
+    const auto* digits =
+        new QRegularExpressionValidator(QRegularExpression(QStringLiteral("[0-9]{0,19}")), filters);
+    auto* requestFilter = new QLineEdit;
+    requestFilter->setObjectName(QStringLiteral("eventRequestFilter"));
+    requestFilter->setPlaceholderText(tr("request id"));
+    requestFilter->setValidator(digits);
+    requestFilter->setClearButtonEnabled(true);
+    auto* coroutineFilter = new QLineEdit;
+    coroutineFilter->setObjectName(QStringLiteral("eventCoroutineFilter"));
+    coroutineFilter->setPlaceholderText(tr("coroutine id"));
+    coroutineFilter->setValidator(digits);
+    coroutineFilter->setClearButtonEnabled(true);
+    auto* kindFilter = new QComboBox;
+    kindFilter->setObjectName(QStringLiteral("eventKindFilter"));
+    kindFilter->addItem(tr("all events"), -1);
+    for (std::size_t i = 0; i < engine::trace::kEventKindCount; ++i) {
+        kindFilter->addItem(eventKindText(static_cast<engine::trace::EventKind>(i)),
+                            static_cast<int>(i));
+    }
+    const int unit = fontMetrics().horizontalAdvance(QLatin1Char('m'));
+    requestFilter->setMaximumWidth(12 * unit);
+    coroutineFilter->setMaximumWidth(12 * unit);
+    row->addWidget(new QLabel(tr("Filter:")));
+    row->addWidget(requestFilter);
+    row->addWidget(coroutineFilter);
+    row->addWidget(kindFilter);
+    row->addStretch(1);
+    // Unused, the proxy is detached too: it would follow every batch.
+    auto useFilter = [this] {
+        const bool filtering = m_eventFilter->isFiltering();
+        m_eventFilter->setSourceModel(filtering ? m_events : nullptr);
+        QAbstractItemModel* wanted =
+            filtering ? static_cast<QAbstractItemModel*>(m_eventFilter) : m_events;
+        if (m_eventView->model() != wanted) {
+            const QByteArray columns = m_eventView->header()->saveState();
+            m_eventView->setModel(wanted);
+            m_eventView->header()->restoreState(columns);
+            m_eventView->scrollToBottom();
+        }
+    };
+    connect(requestFilter, &QLineEdit::textChanged, this, [this, useFilter](const QString& text) {
+        m_eventFilter->setRequestId(text.toULongLong());
+        useFilter();
+    });
+    connect(coroutineFilter, &QLineEdit::textChanged, this, [this, useFilter](const QString& text) {
+        m_eventFilter->setCoroutineId(text.toUInt());
+        useFilter();
+    });
+    connect(kindFilter, &QComboBox::currentIndexChanged, this,
+            [this, kindFilter, useFilter](int index) {
+                const int kind = kindFilter->itemData(index).toInt();
+                m_eventFilter->setKind(
+                    kind < 0 ? std::nullopt
+                             : std::optional(static_cast<engine::trace::EventKind>(kind)));
+                useFilter();
+            });
+
+    auto* eventsPane = new QWidget;
+    auto* layout = new QVBoxLayout(eventsPane);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(0);
+    layout->addWidget(filters);
+    layout->addWidget(m_eventView, 1);
+
+    m_errorLogView = makeView(m_errorLog, QStringLiteral("errorLogView"), false, false);
+    m_errorLogView->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    m_errorLogView->setHeaderHidden(true);
+    m_errorLogView->setWordWrap(false);
+
+    auto* tabs = new QTabWidget;
+    tabs->setObjectName(QStringLiteral("eventTabs"));
+    tabs->setDocumentMode(true);
+    tabs->addTab(eventsPane, tr("Probe events"));
+    tabs->addTab(m_errorLogView, tr("error.log"));
+    return tabs;
+}
+
 void MainWindow::defaultLayout()
 {
-    // Pixel sizes from the window's: the coroutine tree gets the most room, the log a third.
+    // Pixel sizes from the window's: the coroutine tree gets the most room, the log 3/10.
     auto* requestsDock = findChild<QDockWidget*>(QStringLiteral("requestsDock"));
     auto* coroutinesDock = findChild<QDockWidget*>(QStringLiteral("coroutinesDock"));
     auto* queuesDock = findChild<QDockWidget*>(QStringLiteral("queuesDock"));
@@ -391,7 +636,7 @@ void MainWindow::defaultLayout()
     const int w = width();
     const int h = height();
     resizeDocks({requestsDock, coroutinesDock}, {w / 3, w * 2 / 3}, Qt::Horizontal);
-    resizeDocks({eventsDock}, {h / 4}, Qt::Vertical);
+    resizeDocks({eventsDock}, {h * 3 / 10}, Qt::Vertical);
     resizeDocks({coroutinesDock, queuesDock}, {h * 2 / 5, h * 3 / 10}, Qt::Vertical);
 }
 
@@ -417,6 +662,7 @@ void MainWindow::onSnapshot(const engine::debug::Snapshot& snapshot)
     m_ready->setSnapshot(snapshot);
     m_posted->setSnapshot(snapshot);
     m_cache->setSnapshot(snapshot);
+    m_packages->setSnapshot(snapshot);
     updateStatus();
     updateTitle();
 }
@@ -424,8 +670,62 @@ void MainWindow::onSnapshot(const engine::debug::Snapshot& snapshot)
 void MainWindow::setEngineError(const QString& error)
 {
     m_engineError = error;
+    if (error.isEmpty()) {
+        m_errorBar->hide();
+    } else {
+        m_errorText->setText(
+            QStringLiteral("<b>%1</b> %2").arg(tr("Not serving:"), error.toHtmlEscaped()));
+        m_errorBar->show();
+        // nginx words a conf error "... in /abs/conf/nginx.conf:12": show that line.
+        static const QRegularExpression where(QStringLiteral(" in (\\S+):(\\d+)$"));
+        const auto match = where.match(error);
+        if (match.hasMatch() &&
+            m_source->showErrorLine(match.captured(1), match.captured(2).toInt())) {
+            if (auto* dock = findChild<QDockWidget*>(QStringLiteral("sourceDock"))) {
+                dock->show();
+                dock->raise();
+            }
+        }
+    }
     updateStatus();
     updateTitle();
+}
+
+bool MainWindow::openDirectory(const QString& directory, bool startPaused)
+{
+    Workspace workspace;
+    QString error;
+    const bool opened = openWorkspace(directory, workspace, error);
+    m_directory = opened ? workspace.directory : directory;
+    // Whatever happens next, the views show nothing of the previous engine.
+    m_paused = false;
+    m_atLine = false;
+    m_lineText.clear();
+    m_readyCount = 0;
+    m_droppedEvents = 0;
+    m_requests->clear();
+    m_events->clear();
+    m_errorLog->clear();
+    const engine::debug::Snapshot empty;
+    m_coroutines->setSnapshot(empty);
+    m_ready->setSnapshot(empty);
+    m_posted->setSnapshot(empty);
+    m_cache->setSnapshot(empty);
+    m_packages->setSnapshot(empty);
+    m_inspector->clear();
+    if (!opened) {
+        m_source->setPrefix(QString());
+        setEngineError(error);
+        return false;
+    }
+    QSettings().setValue(QStringLiteral("recent/directories"),
+                         withRecent(recentDirectories(), workspace.directory));
+    updateRecentMenu();
+    const bool started = m_controller->start(workspace.prefix, error, startPaused);
+    m_source->setPrefix(workspace.prefix);
+    applyBreakToggles();
+    setEngineError(started ? QString() : error);
+    return started;
 }
 
 void MainWindow::updateStatus()
@@ -450,16 +750,19 @@ void MainWindow::updateStatus()
                        : tr("<b style=\"color:#2e7d32\">running</b>"));
         m_urlLabel->setText(tr("listening on %1").arg(m_controller->listenerUrl()));
     }
-    QString drops = tr("events dropped: %1").arg(m_droppedEvents);
-    if (m_requests->droppedCount() > 0) {
-        drops += tr(" | %1 older requests dropped").arg(m_requests->droppedCount());
-    }
-    m_dropLabel->setText(drops);
+    // The ring's drops: events the engine could not hand over because the UI was behind.
+    m_dropLabel->setText(tr("ring drops: %1").arg(m_droppedEvents));
+    m_dropLabel->setStyleSheet(m_droppedEvents > 0 ? QStringLiteral("color: #b26a00;") : QString());
+    m_dropLabel->setToolTip(tr("probe events lost because the event ring was full"));
+    const quint64 olderDropped = m_requests->droppedCount();
+    m_requestsDropped->setText(tr("%1 older requests dropped").arg(olderDropped));
+    m_requestsDropped->setVisible(olderDropped > 0);
 }
 
 void MainWindow::updateTitle()
 {
-    QString title = QStringLiteral("restyscope - ") + m_controller->prefix();
+    QString title = QStringLiteral("restyscope - ") +
+                    (m_directory.isEmpty() ? m_controller->prefix() : m_directory);
     if (m_atLine) {
         title += tr(" [stopped at %1]").arg(m_lineText);
     } else if (m_paused) {

@@ -12,6 +12,7 @@ class QAction;
 class QActionGroup;
 class QLabel;
 class QMenu;
+class QToolBar;
 class QTreeView;
 
 namespace restyscope::ui {
@@ -23,9 +24,15 @@ class ReadyListModel;
 class PostedQueueModel;
 class CodeCacheModel;
 class EventLogModel;
+class EventFilterModel;
+class ErrorLogModel;
+class PackageModel;
 class InspectorPane;
 class SourcePane;
 struct LineStopInfo;
+namespace client {
+class ClientDock;
+}
 
 class MainWindow : public QMainWindow
 {
@@ -34,15 +41,29 @@ public:
     explicit MainWindow(DebugController* controller, QWidget* parent = nullptr);
     ~MainWindow() override;
 
-    // Shown in the status bar and the title when the engine could not start.
+    // Shown in the status bar and the title when the engine could not start; a configuration
+    // error ("... in /abs/conf/nginx.conf:12") also shows a banner and its line in Source.
     void setEngineError(const QString& error);
+    // Serves directory (an OpenResty prefix or a plain Lua dir, see workspace.h): restarts the
+    // engine there, resets the views and remembers the dir. False when it cannot be served;
+    // the window stays up and says why.
+    bool openDirectory(const QString& directory, bool startPaused = false);
+    QString directory() const { return m_directory; }
+    QStringList recentDirectories() const;
     SourcePane* sourcePane() const { return m_source; }
     InspectorPane* inspectorPane() const { return m_inspector; }
+    client::ClientDock* clientDock() const { return m_client; }
+    // Selects the request in the Requests, Coroutines and Events views (the client's link).
+    void selectRequest(quint64 requestId);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
 
 private:
+    void createFileMenu();
+    void createHelpMenu();
+    void updateRecentMenu();
+    void showAbout();
     void createActions();
     void createDocks();
     void defaultLayout();
@@ -54,6 +75,9 @@ private:
     void applyBreakToggles();
     void onLineStopped(const LineStopInfo& stop);
     void onLineResumed();
+    QWidget* createEventsPane();
+    QWidget* createCachePane();
+    QWidget* createRequestsPane(QWidget* requestView);
 
     DebugController* m_controller;
     RequestsModel* m_requests;
@@ -62,6 +86,9 @@ private:
     PostedQueueModel* m_posted;
     CodeCacheModel* m_cache;
     EventLogModel* m_events;
+    PackageModel* m_packages;
+    ErrorLogModel* m_errorLog;
+    EventFilterModel* m_eventFilter;
 
     QTreeView* m_coroutineView = nullptr;
     QTreeView* m_eventView = nullptr;
@@ -75,10 +102,17 @@ private:
     QList<QAction*> m_breakActions; // checkable; objectName is the QSettings key
     SourcePane* m_source = nullptr;
     InspectorPane* m_inspector = nullptr;
+    client::ClientDock* m_client = nullptr; // the HTTP client dock (ui/client)
     QActionGroup* m_cacheGroup = nullptr;
     QLabel* m_urlLabel = nullptr;
     QLabel* m_stateLabel = nullptr;
     QLabel* m_dropLabel = nullptr;
+    QLabel* m_requestsDropped = nullptr; // "N older requests dropped", under the Requests view
+    QToolBar* m_errorBar = nullptr;      // the configuration error banner
+    QLabel* m_errorText = nullptr;
+    QMenu* m_recentMenu = nullptr;
+    QTreeView* m_errorLogView = nullptr;
+    QString m_directory;
 
     bool m_paused = false;
     bool m_atLine = false;

@@ -19,6 +19,7 @@ namespace {
 
 const QColor kBreakpointColor(0xc6, 0x28, 0x28);
 const QColor kPausedLineColor(0xff, 0xf1, 0x76);
+const QColor kErrorLineColor(0xff, 0xcd, 0xd2);
 
 // Keywords, strings, comments and numbers; long strings and comments span blocks (state 1).
 class LuaHighlighter final : public QSyntaxHighlighter
@@ -188,9 +189,26 @@ void SourceEditor::setPausedLine(int line)
     m_gutter->update();
 }
 
+void SourceEditor::setErrorLine(int line)
+{
+    m_errorLine = line;
+    updateSelections();
+    if (line > 0) {
+        setTextCursor(QTextCursor(document()->findBlockByNumber(line - 1)));
+        centerCursor();
+    }
+}
+
 void SourceEditor::updateSelections()
 {
     QList<QTextEdit::ExtraSelection> selections;
+    if (m_errorLine > 0) {
+        QTextEdit::ExtraSelection error;
+        error.format.setBackground(kErrorLineColor);
+        error.format.setProperty(QTextFormat::FullWidthSelection, true);
+        error.cursor = QTextCursor(document()->findBlockByNumber(m_errorLine - 1));
+        selections << error;
+    }
     if (m_pausedLine > 0) {
         QTextEdit::ExtraSelection paused;
         paused.format.setBackground(kPausedLineColor);
@@ -290,7 +308,22 @@ SourcePane::SourcePane(DebugController* controller, QWidget* parent)
 
 void SourcePane::setPrefix(const QString& prefix)
 {
-    m_prefix = QDir(prefix).absolutePath();
+    const QString absolute = QDir(prefix).absolutePath();
+    if (absolute != m_prefix) {
+        m_breakpoints.clear();
+    } else {
+        // A restarted engine on the same prefix: it starts with no breakpoints.
+        for (auto it = m_breakpoints.cbegin(); it != m_breakpoints.cend(); ++it) {
+            for (const int line : it.value()) {
+                m_controller->setLineBreakpoint(it.key(), line, true);
+            }
+        }
+    }
+    m_prefix = absolute;
+    m_current.clear();
+    m_editor->clear();
+    m_editor->setErrorLine(0);
+    clearStop();
     m_fileList->clear();
     QStringList files;
     QDirIterator it(m_prefix + QStringLiteral("/lua"), {QStringLiteral("*.lua")}, QDir::Files,
@@ -299,7 +332,26 @@ void SourcePane::setPrefix(const QString& prefix)
         files << QDir(m_prefix).relativeFilePath(it.next());
     }
     files.sort();
+    if (QFile::exists(m_prefix + QStringLiteral("/conf/nginx.conf"))) {
+        files.prepend(QStringLiteral("conf/nginx.conf"));
+    }
     m_fileList->addItems(files);
+}
+
+bool SourcePane::showErrorLine(const QString& file, int line)
+{
+    QString relative = file;
+    if (QDir::isAbsolutePath(file)) {
+        relative = QDir(m_prefix).relativeFilePath(file);
+        if (relative.startsWith(QLatin1String(".."))) {
+            return false;
+        }
+    }
+    if (!openFile(relative)) {
+        return false;
+    }
+    m_editor->setErrorLine(line);
+    return true;
 }
 
 QStringList SourcePane::files() const
@@ -318,6 +370,7 @@ bool SourcePane::openFile(const QString& file)
         return false;
     }
     m_current = file;
+    m_editor->setErrorLine(0);
     m_editor->setPlainText(QString::fromUtf8(source.readAll()));
     m_editor->setBreakpointLines(m_breakpoints.value(file));
     m_editor->setPausedLine(file == m_stopFile ? m_stopLine : 0);
@@ -330,7 +383,8 @@ bool SourcePane::openFile(const QString& file)
 
 void SourcePane::toggleBreakpoint(int line)
 {
-    if (!m_current.isEmpty() && line > 0) {
+    // Breakpoints are Lua lines: conf/nginx.conf is shown, not stepped.
+    if (m_current.endsWith(QLatin1String(".lua")) && line > 0) {
         setBreakpoint(m_current, line, !m_breakpoints.value(m_current).contains(line));
     }
 }

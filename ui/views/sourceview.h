@@ -24,6 +24,8 @@ public:
     void setBreakpointLines(const QSet<int>& lines);
     void setPausedLine(int line); // 0: none
     int pausedLine() const { return m_pausedLine; }
+    void setErrorLine(int line); // a configuration error's line; 0: none
+    int errorLine() const { return m_errorLine; }
     int gutterWidth() const;
     void paintGutter(QPaintEvent* event);
     int lineAt(int y) const;
@@ -41,6 +43,7 @@ private:
     QWidget* m_gutter;
     QSet<int> m_breakpoints;
     int m_pausedLine = 0;
+    int m_errorLine = 0;
 };
 
 class SourcePane final : public QWidget
@@ -49,8 +52,12 @@ class SourcePane final : public QWidget
 public:
     explicit SourcePane(DebugController* controller, QWidget* parent = nullptr);
 
-    // Lists prefix/lua/**.lua.
+    // Lists conf/nginx.conf and prefix/lua/**.lua. Another prefix drops the breakpoints
+    // (they belonged to the other project); the same one keeps and re-sends them.
     void setPrefix(const QString& prefix);
+    // Opens file (relative to the prefix, or absolute inside it) and marks line as the one a
+    // configuration error points at.
+    bool showErrorLine(const QString& file, int line);
     QStringList files() const;
     // file relative to the prefix ("lua/x.lua"); false when it cannot be read.
     bool openFile(const QString& file);
