@@ -14,6 +14,8 @@ RESTYSCOPE_PACKAGES=(
     nginx-light libnginx-mod-http-lua lua-resty-core
     # tests, benchmarks, screenshots
     curl wrk xvfb xauth imagemagick
+    # fuzzing (tests/fuzz: libFuzzer, sanitizer runtimes, symbolized reports)
+    clang libclang-rt-14-dev llvm
 )
 
 restyscope_missing_packages() {

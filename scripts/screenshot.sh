@@ -108,3 +108,50 @@ key F5
 wait "$curl_pid" || true
 curl_pid=""
 echo "response: $(tr '\n' ' ' <"$work/response")"
+
+# Third run: the HTTP client dock (ui/client) with a JSON response. Its history file holds a
+# POST /api/echo?delay=3 with a JSON body, so the dock opens on that request; Ctrl+Enter
+# sends it. "Follow" is on: the response's request is selected in the runtime views while
+# its handler still sleeps after flushing the answer.
+#   client.png   the client dock: the request, the pretty JSON response, its runtime link
+#                and that request selected in the Requests, Coroutines and Events views
+kill "$app_pid" 2>/dev/null || true
+wait "$app_pid" 2>/dev/null || true
+app_pid=""
+mkdir -p "$XDG_DATA_HOME/restyscope/restyscope"
+cat >"$XDG_DATA_HOME/restyscope/restyscope/client.json" <<'JSON'
+{"version": 1, "history": [{"request": {"method": "POST", "url": "/api/echo",
+  "query": [{"name": "delay", "value": "3"}],
+  "headers": [{"name": "X-Demo", "value": "restyscope"}], "bodyKind": "json",
+  "body": "{\n  \"user\": \"ada\",\n  \"roles\": [\"admin\", \"dev\"],\n  \"active\": true\n}"},
+  "sentAt": "2026-01-01T12:00:00.000Z", "status": 200, "ms": 3.2}],
+ "collections": [{"name": "Example", "requests": [
+  {"name": "hello", "request": {"method": "GET", "url": "/api/hello", "bodyKind": "none",
+   "query": [{"name": "name", "value": "you"}]}},
+  {"name": "threads", "request": {"method": "GET", "url": "/api/threads", "bodyKind": "none"}}]}]}
+JSON
+printf '[client]\nfollowRuntime=true\n' >>"$XDG_CONFIG_HOME/restyscope/restyscope.conf"
+"$build/app/restyscope" "$work/prefix" 2>>"$work/app.log" &
+app_pid=$!
+for _ in $(seq 50); do
+    curl -s -o /dev/null "http://127.0.0.1:$port/" && break
+    sleep 0.2
+done
+sleep 1
+python3 - <<'PY'
+import ctypes
+x = ctypes.cdll.LoadLibrary("libX11.so.6")
+xt = ctypes.cdll.LoadLibrary("libXtst.so.6")
+x.XOpenDisplay.restype = ctypes.c_void_p
+x.XStringToKeysym.restype = ctypes.c_ulong
+d = ctypes.c_void_p(x.XOpenDisplay(None))
+codes = [x.XKeysymToKeycode(d, ctypes.c_ulong(x.XStringToKeysym(k))) for k in (b"Control_L", b"Return")]
+for c in codes:
+    xt.XTestFakeKeyEvent(d, c, True, 0)
+for c in reversed(codes):
+    xt.XTestFakeKeyEvent(d, c, False, 0)
+x.XFlush(d)
+x.XCloseDisplay(d)
+PY
+sleep 1.5
+shot client

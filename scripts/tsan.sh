@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Builds the engine and engine-bridge tests under ThreadSanitizer (preset tsan, build/tsan)
+# and runs them. Extra arguments go to ctest. Suppressions, each with its reason, are in
+# tests/tsan.supp.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+source "$root/scripts/deps.sh"
+restyscope_install_deps
+build="$root/build/tsan"
+if [ ! -f "$build/build.ninja" ]; then
+    cmake --preset tsan -S "$root" >/dev/null
+fi
+# The engine's units, the fuzz replays, and the UI tests that run a real engine behind
+# the EngineBridge (the engine thread talking to the GUI thread).
+regex='^tst_(codec|httptime|querystring|regextemplate|reqheaders|respheaders|shdictstore|builder|complexvalue|config|lexer|locationmatcher|parser|regex|servermatcher|values|cachesnapshot|eventdrops|linebreak|stepping|tracefile|chunked|connection|traceheader|uri|cachekey|chunkname|closurefactory|codecache|vm|scheduler|schedulerstress|eventring|tracer|fuzz_.*_replay|mainwindow|sourcedebug|clientdock)$'
+mapfile -t tests < <(cd "$build" && ctest -N -R "$regex" | sed -n 's/^ *Test *#[0-9]*: //p')
+cmake --build "$build" -j "$(nproc)" --target "${tests[@]}"
+cd "$build"
+TSAN_OPTIONS="suppressions=$root/tests/tsan.supp halt_on_error=0 second_deadlock_stack=1 ${TSAN_OPTIONS:-}" \
+    ctest --output-on-failure -j "$(nproc)" -R "$regex" "$@"
