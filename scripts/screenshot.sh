@@ -52,7 +52,8 @@ x.XCloseDisplay(d)
 PY
 }
 shot() {
-    import -window root "$out/$1.png"
+    # No window manager: the window sits at the top left of a black screen; trim the black.
+    import -window root -trim +repage "$out/$1.png"
     echo "screenshot: $out/$1.png"
 }
 

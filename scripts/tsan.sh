@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the engine and engine-bridge tests under ThreadSanitizer (preset tsan, build/tsan)
+# Builds the engine tests under ThreadSanitizer (preset tsan, build/tsan)
 # and runs them. Extra arguments go to ctest. Suppressions, each with its reason, are in
 # tests/tsan.supp.
 set -euo pipefail
@@ -10,9 +10,13 @@ build="$root/build/tsan"
 if [ ! -f "$build/build.ninja" ]; then
     cmake --preset tsan -S "$root" >/dev/null
 fi
-# The engine's units, the fuzz replays, and the UI tests that run a real engine behind
-# the EngineBridge (the engine thread talking to the GUI thread).
-regex='^tst_(codec|httptime|querystring|regextemplate|reqheaders|respheaders|shdictstore|builder|complexvalue|config|lexer|locationmatcher|parser|regex|servermatcher|values|cachesnapshot|eventdrops|linebreak|stepping|tracefile|chunked|connection|traceheader|uri|cachekey|chunkname|closurefactory|codecache|vm|scheduler|schedulerstress|eventring|tracer|fuzz_.*_replay|mainwindow|sourcedebug|clientdock)$'
+# The engine's units and the fuzz replays. RESTYSCOPE_TSAN_BRIDGE=1 adds the UI tests that
+# run a real engine behind the EngineBridge: Debian's Qt is not built with TSan, so every
+# hand-off through a queued call (QMutex on a futex) is reported there as a race.
+regex='^tst_(codec|httptime|querystring|regextemplate|reqheaders|respheaders|shdictstore|builder|complexvalue|config|lexer|locationmatcher|parser|regex|servermatcher|values|cachesnapshot|eventdrops|linebreak|stepping|tracefile|chunked|connection|traceheader|uri|cachekey|chunkname|closurefactory|codecache|vm|scheduler|schedulerstress|eventring|tracer|fuzz_.*_replay)$'
+if [ "${RESTYSCOPE_TSAN_BRIDGE:-0}" = 1 ]; then
+    regex="${regex%)\$}|mainwindow|sourcedebug|clientdock)\$"
+fi
 mapfile -t tests < <(cd "$build" && ctest -N -R "$regex" | sed -n 's/^ *Test *#[0-9]*: //p')
 cmake --build "$build" -j "$(nproc)" --target "${tests[@]}"
 cd "$build"

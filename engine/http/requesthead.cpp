@@ -117,14 +117,17 @@ LineVerdict checkRequestLine(std::string_view line, RequestLine& out)
     // http-parser takes one digit per part; what it needs from the version is whether it
     // is 1.0 or 1.1+ (keep-alive, chunked), and the major is 1 here.
     const std::string fedVersion = minor == 0 ? " HTTP/1.0" : " HTTP/1.1";
+    // An absolute-form target is checked by splitRequestTarget with nginx's rules;
+    // http-parser's own URL rules are stricter (a scheme of letters only).
+    const std::string fedTarget = out.target.front() == '/' ? out.target : std::string("/");
     if (out.method == "TRACE" || out.method == "CONNECT") {
         // Checked after the head in nginx; the status is the same.
-        out.fedLine = "GET " + out.target + fedVersion;
+        out.fedLine = "GET " + fedTarget + fedVersion;
         return LineVerdict::feed();
     }
     // http-parser knows a fixed set of methods; nginx takes any [A-Z_]+ one.
     const std::string method = knownToHttpParser(out.method) ? out.method : std::string("GET");
-    out.fedLine = method + " " + out.target + fedVersion;
+    out.fedLine = method + " " + fedTarget + fedVersion;
     return LineVerdict::feed();
 }
 

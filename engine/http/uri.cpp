@@ -49,9 +49,12 @@ bool splitRequestTarget(std::string_view target, RequestTarget& out)
     }
     if (target.front() != '/') {
         // absolute-form, with the characters nginx's request-line parser takes:
-        // ALPHA+ "://" (host | "[" literal "]") [":" DIGIT*] then "/", "?" or the end
+        // ALPHA *(ALPHA / DIGIT / "+" / "-" / ".") "://" (host | "[" literal "]")
+        // [":" DIGIT*] then "/", "?" or the end; the host is not empty
         std::size_t pos = 0;
-        while (pos < target.size() && isAlpha(target[pos])) {
+        while (pos < target.size() &&
+               (isAlpha(target[pos]) || (pos > 0 && (isDigit(target[pos]) || target[pos] == '+' ||
+                                                     target[pos] == '-' || target[pos] == '.')))) {
             ++pos;
         }
         if (pos == 0 || target.substr(pos, 3) != "://") {
@@ -75,6 +78,9 @@ bool splitRequestTarget(std::string_view target, RequestTarget& out)
                 ++pos;
             }
         }
+        if (pos == hostStart) {
+            return false;
+        }
         if (pos < target.size() && target[pos] == ':') {
             for (++pos; pos < target.size() && isDigit(target[pos]); ++pos) {
             }
@@ -94,11 +100,12 @@ bool splitRequestTarget(std::string_view target, RequestTarget& out)
             return true;
         }
     }
-    // A '#' before any '?' ends the path and leaves no args; after a '?' it is part of them.
+    // A '#' ends the path, or the args after a '?'; a '#' before any '?' leaves no args.
     const auto end = target.find_first_of("?#");
     out.path.assign(target.substr(0, end));
     if (end != std::string_view::npos && target[end] == '?') {
-        out.args.assign(target.substr(end + 1));
+        const std::string_view args = target.substr(end + 1);
+        out.args.assign(args.substr(0, args.find('#')));
     }
     return true;
 }

@@ -67,18 +67,20 @@ private slots:
         QVERIFY(splitRequestTarget("/x?a=1?b", target));
         QCOMPARE(target.args, std::string("a=1?b"));
         QVERIFY(!splitRequestTarget("x", target));
-        // a '#' before the '?' ends the path and leaves no args; after it, it is in them
+        // a '#' ends the path or the args; before the '?' it leaves no args
         QVERIFY(splitRequestTarget("/f#frag?x", target));
         QCOMPARE(target.path, std::string("/f"));
         QCOMPARE(target.args, std::string());
         QVERIFY(splitRequestTarget("/f?a#b", target));
-        QCOMPARE(target.args, std::string("a#b"));
+        QCOMPARE(target.args, std::string("a"));
         // absolute-form hosts take nginx's characters only
         QVERIFY(splitRequestTarget("http://[::1]:8080/v6", target));
         QCOMPARE(target.host, std::string("[::1]:8080"));
         QVERIFY(!splitRequestTarget("http://user@h/", target));
         QVERIFY(!splitRequestTarget("http://a_b/", target));
-        QVERIFY(!splitRequestTarget("h2p://h/", target));
+        QVERIFY(splitRequestTarget("h2p://h/", target));
+        QVERIFY(!splitRequestTarget("2http://h/", target));
+        QVERIFY(!splitRequestTarget("http:///p", target));
         QVERIFY(!splitRequestTarget("http://[::1/", target));
     }
 
