@@ -96,4 +96,28 @@ int ffiIntArgument(lua_State* L, int index, const char* where, const char* funct
     return restyError(L, where, message);
 }
 
+void addMultiValue(lua_State* L, int table)
+{
+    /* stack: key, value -> key, value, old */
+    lua_pushvalue(L, -2);
+    lua_rawget(L, table);
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        lua_rawset(L, table);
+    } else if (lua_istable(L, -1)) {
+        /* stack: key, value, list -> key, list -> (popped) */
+        lua_insert(L, -2);
+        lua_rawseti(L, -2, static_cast<int>(lua_objlen(L, -2)) + 1);
+        lua_pop(L, 2);
+    } else {
+        /* stack: key, value, old -> key, {old, value} -> (popped) */
+        lua_createtable(L, 4, 0);
+        lua_insert(L, -2);
+        lua_rawseti(L, -2, 1);
+        lua_insert(L, -2);
+        lua_rawseti(L, -2, 2);
+        lua_rawset(L, table);
+    }
+}
+
 } // namespace restyscope::engine::api

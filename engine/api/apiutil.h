@@ -1,6 +1,7 @@
 #pragma once
 // Small helpers for bindings that stand in for lua-resty-core's Lua functions: its
-// tostring() conversions, its FFI argument conversions, and its error positions.
+// tostring() conversions, its FFI argument conversions, its error positions, and the
+// tables where a repeated key collects its values.
 
 #include <optional>
 #include <string>
@@ -26,5 +27,11 @@ int errorAt(lua_State* L, int level, const std::string& message);
 // are 0/1; other types raise LuaJIT's conversion error, positioned in resty.core's file
 // (where) and naming the C function and the parameter number.
 int ffiIntArgument(lua_State* L, int index, const char* where, const char* function, int parameter);
+
+// table[key] = value, where a key already there collects its values in an array
+// ({old, value}, then appended): how get_headers, get_uri_args and capture's header table
+// repeat a key. table is an absolute index.
+/* stack: key, value -> (popped) */
+void addMultiValue(lua_State* L, int table);
 
 } // namespace restyscope::engine::api

@@ -136,30 +136,10 @@ int getHeader(lua_State* L)
 /* stack: table -> table */
 void setMultiValue(lua_State* L, const std::string& key, const std::string& value)
 {
+    const int table = lua_gettop(L);
     lua_pushlstring(L, key.data(), key.size());
-    lua_rawget(L, -2);
-    if (lua_isnil(L, -1)) {
-        lua_pop(L, 1);
-        lua_pushlstring(L, key.data(), key.size());
-        lua_pushlstring(L, value.data(), value.size());
-        lua_rawset(L, -3);
-        return;
-    }
-    if (lua_istable(L, -1)) {
-        lua_pushlstring(L, value.data(), value.size());
-        lua_rawseti(L, -2, static_cast<int>(lua_objlen(L, -2)) + 1);
-        lua_pop(L, 1);
-        return;
-    }
-    /* stack: table, old -> table */
-    lua_createtable(L, 4, 0);
-    lua_insert(L, -2);
-    lua_rawseti(L, -2, 1);
     lua_pushlstring(L, value.data(), value.size());
-    lua_rawseti(L, -2, 2);
-    lua_pushlstring(L, key.data(), key.size());
-    lua_insert(L, -2);
-    lua_rawset(L, -3);
+    addMultiValue(L, table);
 }
 
 // The chunked filter's decision, which lua-nginx-module reads from r->chunked once the

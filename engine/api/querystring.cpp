@@ -1,5 +1,6 @@
 #include "engine/api/querystring.h"
 
+#include "engine/api/apiutil.h"
 #include "engine/api/codec.h"
 
 #include <lua.hpp>
@@ -125,26 +126,7 @@ void pushArgsTable(lua_State* L, const std::vector<QueryArg>& args)
         } else {
             lua_pushboolean(L, 1);
         }
-        /* stack: table, key, value */
-        lua_pushvalue(L, -2);
-        lua_rawget(L, table);
-        if (lua_isnil(L, -1)) {
-            lua_pop(L, 1);
-            lua_rawset(L, table);
-        } else if (lua_istable(L, -1)) {
-            /* stack: table, key, value, list -> table */
-            lua_insert(L, -2);
-            lua_rawseti(L, -2, static_cast<int>(lua_objlen(L, -2)) + 1);
-            lua_pop(L, 2);
-        } else {
-            /* stack: table, key, value, old -> table (key = {old, value}) */
-            lua_createtable(L, 4, 0);
-            lua_insert(L, -2);
-            lua_rawseti(L, -2, 1);
-            lua_insert(L, -2);
-            lua_rawseti(L, -2, 2);
-            lua_rawset(L, table);
-        }
+        addMultiValue(L, table); /* stack: table, key, value -> table */
     }
 }
 

@@ -203,6 +203,7 @@ int reqGetHeaders(lua_State* L)
         truncated = true;
     }
     lua_createtable(L, 0, count);
+    const int headers = lua_gettop(L);
     for (int i = 0; i < count; ++i) {
         const http::HeaderField& field = lines[static_cast<std::size_t>(i)];
         std::string key = field.name;
@@ -211,28 +212,10 @@ int reqGetHeaders(lua_State* L)
                 c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
             }
         }
-        /* stack: headers -> headers */
+        /* stack: headers -> headers, key, value -> headers */
         lua_pushlstring(L, key.data(), key.size());
-        lua_rawget(L, -2);
-        if (lua_isnil(L, -1)) {
-            lua_pop(L, 1);
-            lua_pushlstring(L, key.data(), key.size());
-            lua_pushlstring(L, field.value.data(), field.value.size());
-            lua_rawset(L, -3);
-        } else if (lua_istable(L, -1)) {
-            lua_pushlstring(L, field.value.data(), field.value.size());
-            lua_rawseti(L, -2, static_cast<int>(lua_objlen(L, -2)) + 1);
-            lua_pop(L, 1);
-        } else {
-            lua_createtable(L, 2, 0);
-            lua_insert(L, -2);
-            lua_rawseti(L, -2, 1);
-            lua_pushlstring(L, field.value.data(), field.value.size());
-            lua_rawseti(L, -2, 2);
-            lua_pushlstring(L, key.data(), key.size());
-            lua_insert(L, -2);
-            lua_rawset(L, -3);
-        }
+        lua_pushlstring(L, field.value.data(), field.value.size());
+        addMultiValue(L, headers);
     }
     if (!raw) {
         pushHeadersMetatable(L);

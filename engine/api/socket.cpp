@@ -18,8 +18,6 @@
 
 #include <cctype>
 #include <cerrno>
-#include <cstring>
-#include <new>
 
 namespace restyscope::engine::api {
 
@@ -28,20 +26,6 @@ namespace cosocket {
 namespace {
 
 char g_tcpMetaKey; // registry[&g_tcpMetaKey] = the metatable of cosocket tables
-
-struct Box
-{
-    std::shared_ptr<TcpCosocket> socket;
-};
-
-int boxGc(lua_State* L)
-{
-    auto* box = static_cast<Box*>(lua_touserdata(L, 1));
-    if (box) {
-        box->~Box();
-    }
-    return 0;
-}
 
 bool startsWithUnix(std::string_view host)
 {
@@ -54,13 +38,6 @@ bool startsWithUnix(std::string_view host)
         }
     }
     return true;
-}
-
-int pushNilError(lua_State* L, const std::string& error)
-{
-    lua_pushnil(L);
-    lua_pushlstring(L, error.data(), error.size());
-    return 2;
 }
 
 // The busy checks every operation makes first ("socket busy reading", ...).
@@ -91,11 +68,10 @@ int connectResult(lua_State* L, sched::RequestCtx* ctx, TcpCosocket& s, int erro
     }
     s.closeStream();
     if (ctx) {
-        const std::string text = std::to_string(error) + ": " + std::strerror(error);
         if (unixPath) {
-            logSyscallError(*ctx, "connect() to " + s.peer + " failed (" + text + ")", true);
+            logSyscallError(*ctx, syscallFailed("connect() to " + s.peer, error), true);
         } else {
-            logSyscallError(*ctx, "connect() failed (" + text + ")");
+            logSyscallError(*ctx, syscallFailed("connect()", error));
         }
     }
     return pushNilError(L, socketErrorText(error));
@@ -280,14 +256,11 @@ int tcpConnect(lua_State* L)
     if (unixPath) {
         endpoint = asio::local::stream_protocol::endpoint(host.substr(5));
     } else {
-        std::error_code ec;
-        const asio::ip::address address = asio::ip::make_address(addressText(host), ec);
-        if (ec) {
-            lua_pushnil(L);
-            lua_pushfstring(L, "no resolver defined to resolve \"%s\"", host.c_str());
+        const std::optional<asio::ip::address> address = hostAddress(L, host);
+        if (!address) {
             return 2;
         }
-        endpoint = asio::ip::tcp::endpoint(address, static_cast<unsigned short>(port));
+        endpoint = asio::ip::tcp::endpoint(*address, static_cast<unsigned short>(port));
     }
     s->stream = std::make_unique<Stream>(s->io);
     std::error_code ec;
@@ -452,16 +425,7 @@ int tcpSetKeepalive(lua_State* L)
 /* stack: -> cosocket */
 void pushTcpObject(lua_State* L, sched::RequestCtx& ctx)
 {
-    lua_createtable(L, 3, 1); /* stack: obj */
-    void* memory = lua_newuserdata(L, sizeof(Box));
-    auto* box = new (memory) Box{std::make_shared<TcpCosocket>(ctx.scheduler.io())};
-    (void)box;
-    lua_pushlightuserdata(L, &g_tcpMetaKey);
-    lua_rawget(L, LUA_REGISTRYINDEX); /* stack: obj, box, meta */
-    lua_getfield(L, -1, "box");
-    lua_setmetatable(L, -3);
-    lua_setmetatable(L, -3); /* stack: obj, box */
-    lua_rawseti(L, -2, 1);   /* stack: obj */
+    pushSocketObject(L, &g_tcpMetaKey, std::make_shared<TcpCosocket>(ctx.scheduler.io()));
 }
 
 int socketTcp(lua_State* L)
@@ -476,9 +440,7 @@ int socketTcp(lua_State* L)
 
 void createTcpMetatable(lua_State* L)
 {
-    lua_pushlightuserdata(L, &g_tcpMetaKey);
-    lua_createtable(L, 0, 3);  /* stack: key, meta */
-    lua_createtable(L, 0, 16); /* stack: key, meta, methods */
+    lua_createtable(L, 0, 16); /* stack: methods */
     setFunction(L, "connect", tcpConnect);
     setFunction(L, "close", tcpClose);
     setFunction(L, "settimeout", tcpSetTimeout);
@@ -488,35 +450,14 @@ void createTcpMetatable(lua_State* L)
     installTcpReceive(L);
     installTcpSend(L);
     installTcpOptions(L);
-    lua_setfield(L, -2, "__index"); /* stack: key, meta */
-    lua_createtable(L, 0, 1);       /* the userdata's own metatable */
-    lua_pushcfunction(L, boxGc);
-    lua_setfield(L, -2, "__gc");
-    lua_setfield(L, -2, "box");
-    lua_rawset(L, LUA_REGISTRYINDEX);
+    registerSocketKind(L, &g_tcpMetaKey); /* stack: */
 }
 
 } // namespace
 
 std::shared_ptr<TcpCosocket> tcpOf(lua_State* L, int index)
 {
-    if (lua_type(L, index) != LUA_TTABLE) {
-        return nullptr;
-    }
-    lua_rawgeti(L, index, 1);
-    auto* box = static_cast<Box*>(lua_touserdata(L, -1));
-    std::shared_ptr<TcpCosocket> s;
-    if (box && lua_getmetatable(L, -1)) {
-        lua_pushlightuserdata(L, &g_tcpMetaKey);
-        lua_rawget(L, LUA_REGISTRYINDEX);
-        lua_getfield(L, -1, "box"); /* stack: box, its meta, meta, box meta */
-        if (lua_rawequal(L, -1, -3)) {
-            s = box->socket;
-        }
-        lua_pop(L, 3);
-    }
-    lua_pop(L, 1);
-    return s;
+    return std::static_pointer_cast<TcpCosocket>(socketOfObject(L, index, &g_tcpMetaKey));
 }
 
 } // namespace cosocket

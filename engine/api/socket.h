@@ -7,14 +7,17 @@
 // through the scheduler like any other event. Connections end with close(), the keepalive
 // pool, the request's end, or the object's collection.
 
+#include "engine/api/socketobject.h"
 #include "engine/api/socketread.h"
 
 #include <asio/generic/stream_protocol.hpp>
+#include <asio/ip/address.hpp>
 #include <asio/steady_timer.hpp>
 
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 struct lua_State;
@@ -91,8 +94,9 @@ struct TcpCosocket
 // nginx's URL parser on a cosocket host: "" when it takes it, else the error connect
 // returns ("failed to parse host name "::1": invalid port"). unixPath: a "unix:" host.
 std::string hostParseError(const std::string& host, bool unixPath);
-// The address text of an IP host: an IPv6 literal loses its brackets.
-std::string addressText(const std::string& host);
+// The address of an IP-literal host (an IPv6 one in brackets or not); for a name, nullopt
+// with nil and nginx's "no resolver defined to resolve" error pushed (2 results).
+std::optional<asio::ip::address> hostAddress(lua_State* L, const std::string& host);
 
 // The TcpCosocket of the object at index; nullptr when it is none.
 std::shared_ptr<TcpCosocket> tcpOf(lua_State* L, int index);
@@ -112,6 +116,8 @@ void logSocketError(const sched::RequestCtx& ctx, const std::string& message, bo
 void logSyscallError(const sched::RequestCtx& ctx, const std::string& message, bool crit = false);
 // "attempt to <op> data on a closed socket: u:..., c:..., ft:0 eof:0"
 void logClosedSocket(const sched::RequestCtx& ctx, const char* op, const TcpCosocket* s);
+// "recv() failed (104: Connection reset by peer)": a failed syscall as nginx logs it.
+std::string syscallFailed(const std::string& call, int error);
 // errno as LuaSocket words it: strerror, lowercased ("connection reset by peer").
 std::string socketErrorText(int error);
 

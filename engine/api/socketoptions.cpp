@@ -17,13 +17,6 @@ namespace restyscope::engine::api::cosocket {
 
 namespace {
 
-int pushNilError(lua_State* L, const std::string& error)
-{
-    lua_pushnil(L);
-    lua_pushlstring(L, error.data(), error.size());
-    return 2;
-}
-
 // lua-resty-core's option names and the socket level they set.
 bool optionOf(const std::string& name, int& level, int& option)
 {

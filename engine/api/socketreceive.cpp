@@ -12,7 +12,6 @@
 #include <sys/socket.h>
 
 #include <cerrno>
-#include <cstring>
 
 namespace restyscope::engine::api::cosocket {
 
@@ -35,13 +34,6 @@ struct UntilState
 {
     bool foundPending = false;
 };
-
-int pushNilError(lua_State* L, const char* error)
-{
-    lua_pushnil(L);
-    lua_pushstring(L, error);
-    return 2;
-}
 
 // Answers from the buffer, reading whatever the socket has without blocking.
 ReadResult fill(TcpCosocket& s, const ReadSpec& spec)
@@ -110,8 +102,7 @@ void logReadFailure(const std::shared_ptr<Waiter>& waiter, const ReadResult& res
         return;
     }
     if (auto ctx = waiter->ctx.lock()) {
-        logSyscallError(*ctx, "recv() failed (" + std::to_string(result.error) + ": " +
-                                  std::strerror(result.error) + ")");
+        logSyscallError(*ctx, syscallFailed("recv()", result.error));
     }
 }
 
@@ -179,8 +170,7 @@ int startRead(lua_State* L, sched::RequestCtx& ctx, const std::shared_ptr<TcpCos
     ReadResult now = fill(*s, spec);
     if (now.status != Fill::Again) {
         if (now.status == Fill::Failed) {
-            logSyscallError(ctx, "recv() failed (" + std::to_string(now.error) + ": " +
-                                     std::strerror(now.error) + ")");
+            logSyscallError(ctx, syscallFailed("recv()", now.error));
         }
         return pushRead(L, now, until, spec);
     }
@@ -225,16 +215,24 @@ std::shared_ptr<TcpCosocket> readableSocket(lua_State* L, sched::RequestCtx& ctx
     return s;
 }
 
+// receive's and receiveany's checks before their arguments: a yieldable context, the
+// object, a readable socket (else nullptr with nret results pushed).
+std::shared_ptr<TcpCosocket> receivingSocket(lua_State* L, sched::RequestCtx*& ctx, int& nret)
+{
+    ctx = &requireContext(L, sched::kContextYieldable);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    return readableSocket(L, *ctx, 1, true, nret);
+}
+
 int tcpReceive(lua_State* L)
 {
     const int n = lua_gettop(L);
     if (n != 1 && n != 2) {
         return luaL_error(L, "expecting 1 or 2 arguments (including the object), but got %d", n);
     }
-    sched::RequestCtx& ctx = requireContext(L, sched::kContextYieldable);
-    luaL_checktype(L, 1, LUA_TTABLE);
+    sched::RequestCtx* ctx = nullptr;
     int nret = 0;
-    std::shared_ptr<TcpCosocket> s = readableSocket(L, ctx, 1, true, nret);
+    std::shared_ptr<TcpCosocket> s = receivingSocket(L, ctx, nret);
     if (!s) {
         return nret;
     }
@@ -269,7 +267,7 @@ int tcpReceive(lua_State* L)
             return luaL_argerror(L, 2, "bad pattern argument");
         }
     }
-    return startRead(L, ctx, s, spec, nullptr);
+    return startRead(L, *ctx, s, spec, nullptr);
 }
 
 int tcpReceiveAny(lua_State* L)
@@ -278,10 +276,9 @@ int tcpReceiveAny(lua_State* L)
         return luaL_error(L, "expecting 2 arguments (including the object), but got %d",
                           lua_gettop(L));
     }
-    sched::RequestCtx& ctx = requireContext(L, sched::kContextYieldable);
-    luaL_checktype(L, 1, LUA_TTABLE);
+    sched::RequestCtx* ctx = nullptr;
     int nret = 0;
-    std::shared_ptr<TcpCosocket> s = readableSocket(L, ctx, 1, true, nret);
+    std::shared_ptr<TcpCosocket> s = receivingSocket(L, ctx, nret);
     if (!s) {
         return nret;
     }
@@ -295,7 +292,7 @@ int tcpReceiveAny(lua_State* L)
     ReadSpec spec;
     spec.mode = ReadMode::Any;
     spec.size = static_cast<std::size_t>(max);
-    return startRead(L, ctx, s, spec, nullptr);
+    return startRead(L, *ctx, s, spec, nullptr);
 }
 
 /* upvalues: cosocket, pattern, state, inclusive */

@@ -18,13 +18,6 @@ namespace restyscope::engine::api::cosocket {
 
 namespace {
 
-int pushNilError(lua_State* L, const char* error)
-{
-    lua_pushnil(L);
-    lua_pushstring(L, error);
-    return 2;
-}
-
 // send's data: a string, number, boolean, nil, or an array of strings and numbers (nested).
 bool appendSendTable(lua_State* L, int index, std::string& out, const char*& bad)
 {
@@ -154,10 +147,7 @@ void armWrite(const std::shared_ptr<TcpCosocket>& s, const std::shared_ptr<Waite
             }
             wake(waiter, [error, total](lua_State* co) {
                 if (error) {
-                    const std::string text = socketErrorText(error);
-                    lua_pushnil(co);
-                    lua_pushlstring(co, text.data(), text.size());
-                    return 2;
+                    return pushNilError(co, socketErrorText(error));
                 }
                 lua_pushinteger(co, static_cast<lua_Integer>(total));
                 return 1;
@@ -203,7 +193,7 @@ int tcpSend(lua_State* L)
             break;
         } else if (errno != EINTR) {
             s->writeClosed = true;
-            return pushNilError(L, socketErrorText(errno).c_str());
+            return pushNilError(L, socketErrorText(errno));
         }
     }
     if (data->empty()) {

@@ -17,8 +17,6 @@
 
 #include <cerrno>
 #include <cstdio>
-#include <cstring>
-#include <new>
 
 namespace restyscope::engine::api::cosocket {
 
@@ -53,40 +51,9 @@ struct UdpCosocket
     }
 };
 
-struct Box
-{
-    std::shared_ptr<UdpCosocket> socket;
-};
-
-int boxGc(lua_State* L)
-{
-    static_cast<Box*>(lua_touserdata(L, 1))->~Box();
-    return 0;
-}
-
 std::shared_ptr<UdpCosocket> udpOf(lua_State* L, int index)
 {
-    lua_rawgeti(L, index, 1);
-    auto* box = static_cast<Box*>(lua_touserdata(L, -1));
-    std::shared_ptr<UdpCosocket> s;
-    if (box && lua_getmetatable(L, -1)) {
-        lua_pushlightuserdata(L, &g_udpMetaKey);
-        lua_rawget(L, LUA_REGISTRYINDEX);
-        lua_getfield(L, -1, "box");
-        if (lua_rawequal(L, -1, -3)) {
-            s = box->socket;
-        }
-        lua_pop(L, 3);
-    }
-    lua_pop(L, 1);
-    return s;
-}
-
-int pushNilError(lua_State* L, const std::string& error)
-{
-    lua_pushnil(L);
-    lua_pushlstring(L, error.data(), error.size());
-    return 2;
+    return std::static_pointer_cast<UdpCosocket>(socketOfObject(L, index, &g_udpMetaKey));
 }
 
 void logClosedUdp(const sched::RequestCtx& ctx, const char* op, const UdpCosocket* s)
@@ -143,14 +110,11 @@ int udpSetPeerName(lua_State* L)
         endpoint = asio::local::datagram_protocol::endpoint(host.substr(5));
         s->peer = host;
     } else {
-        std::error_code ec;
-        const asio::ip::address address = asio::ip::make_address(addressText(host), ec);
-        if (ec) {
-            lua_pushnil(L);
-            lua_pushfstring(L, "no resolver defined to resolve \"%s\"", host.c_str());
+        const std::optional<asio::ip::address> address = hostAddress(L, host);
+        if (!address) {
             return 2;
         }
-        endpoint = asio::ip::udp::endpoint(address, static_cast<unsigned short>(port));
+        endpoint = asio::ip::udp::endpoint(*address, static_cast<unsigned short>(port));
         s->peer = host + ":" + std::to_string(port);
     }
     s->socket = std::make_unique<Datagram>(s->io);
@@ -166,9 +130,7 @@ int udpSetPeerName(lua_State* L)
     }
     if (error) {
         s->close();
-        logSyscallError(
-            ctx, "connect() failed (" + std::to_string(error) + ": " + std::strerror(error) + ")",
-            true);
+        logSyscallError(ctx, syscallFailed("connect()", error), true);
         return pushNilError(L, socketErrorText(error));
     }
     if (s->cleanupFor != ctx.requestId) {
@@ -208,8 +170,7 @@ int udpSend(lua_State* L)
         ::send(s->socket->native_handle(), data.data(), data.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
     if (n < 0) {
         const int error = errno;
-        logSyscallError(ctx, "send() failed (" + std::to_string(error) + ": " +
-                                 std::strerror(error) + ")");
+        logSyscallError(ctx, syscallFailed("send()", error));
         return pushNilError(L, socketErrorText(error));
     }
     if (static_cast<std::size_t>(n) != data.size()) {
@@ -237,8 +198,7 @@ int tryReceive(lua_State* L, UdpCosocket& s, std::size_t size, const sched::Requ
         }
         const int error = errno;
         if (ctx) {
-            logSyscallError(*ctx, "recv() failed (" + std::to_string(error) + ": " +
-                                      std::strerror(error) + ")");
+            logSyscallError(*ctx, syscallFailed("recv()", error));
         }
         return pushNilError(L, socketErrorText(error));
     }
@@ -378,15 +338,7 @@ int socketUdp(lua_State* L)
         return luaL_error(L, "expecting zero arguments, but got %d", lua_gettop(L));
     }
     sched::RequestCtx& ctx = requireContext(L, sched::kContextYieldable);
-    lua_createtable(L, 3, 1); /* stack: obj */
-    void* memory = lua_newuserdata(L, sizeof(Box));
-    new (memory) Box{std::make_shared<UdpCosocket>(ctx.scheduler.io())};
-    lua_pushlightuserdata(L, &g_udpMetaKey);
-    lua_rawget(L, LUA_REGISTRYINDEX); /* stack: obj, box, meta */
-    lua_getfield(L, -1, "box");
-    lua_setmetatable(L, -3);
-    lua_setmetatable(L, -3);
-    lua_rawseti(L, -2, 1);
+    pushSocketObject(L, &g_udpMetaKey, std::make_shared<UdpCosocket>(ctx.scheduler.io()));
     return 1;
 }
 
@@ -395,21 +347,14 @@ int socketUdp(lua_State* L)
 void installUdp(lua_State* L)
 {
     /* stack: socket -> socket */
-    lua_pushlightuserdata(L, &g_udpMetaKey);
-    lua_createtable(L, 0, 2);
-    lua_createtable(L, 0, 5);
+    lua_createtable(L, 0, 6); /* stack: socket, methods */
     setFunction(L, "setpeername", udpSetPeerName);
     setFunction(L, "send", udpSend);
     setFunction(L, "receive", udpReceive);
     setFunction(L, "settimeout", udpSetTimeout);
     setFunction(L, "close", udpClose);
     setFunction(L, "bind", udpBind);
-    lua_setfield(L, -2, "__index");
-    lua_createtable(L, 0, 1);
-    lua_pushcfunction(L, boxGc);
-    lua_setfield(L, -2, "__gc");
-    lua_setfield(L, -2, "box");
-    lua_rawset(L, LUA_REGISTRYINDEX);
+    registerSocketKind(L, &g_udpMetaKey); /* stack: socket */
     setFunction(L, "udp", socketUdp);
 }
 

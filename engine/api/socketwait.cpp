@@ -112,6 +112,11 @@ void logClosedSocket(const sched::RequestCtx& ctx, const char* op, const TcpCoso
     logSocketError(ctx, text);
 }
 
+std::string syscallFailed(const std::string& call, int error)
+{
+    return call + " failed (" + std::to_string(error) + ": " + std::strerror(error) + ")";
+}
+
 std::string socketErrorText(int error)
 {
     std::string text = std::strerror(error);
@@ -136,12 +141,18 @@ std::string hostParseError(const std::string& host, bool unixPath)
     return reason.empty() ? reason : "failed to parse host name \"" + host + "\": " + reason;
 }
 
-std::string addressText(const std::string& host)
+std::optional<asio::ip::address> hostAddress(lua_State* L, const std::string& host)
 {
-    if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
-        return host.substr(1, host.size() - 2);
+    const bool bracketed = host.size() > 2 && host.front() == '[' && host.back() == ']';
+    std::error_code ec;
+    const asio::ip::address address =
+        asio::ip::make_address(bracketed ? host.substr(1, host.size() - 2) : host, ec);
+    if (ec) {
+        lua_pushnil(L);
+        lua_pushfstring(L, "no resolver defined to resolve \"%s\"", host.c_str());
+        return std::nullopt;
     }
-    return host;
+    return address;
 }
 
 void closeAtRequestEnd(sched::RequestCtx& ctx, const std::shared_ptr<TcpCosocket>& s)

@@ -1,5 +1,6 @@
 #include "engine/api/subrequestresult.h"
 
+#include "engine/api/apiutil.h"
 #include "engine/api/reqstate.h"
 #include "engine/http/connection.h"
 #include "engine/http/status.h"
@@ -93,34 +94,21 @@ void pushCapturedResponse(lua_State* L, const http::HttpRequest& child)
     lua_pushlstring(L, result.body.data(), result.body.size());
     lua_setfield(L, -2, "body");
     lua_createtable(L, 0, static_cast<int>(result.headers.size()) + 5);
+    const int table = lua_gettop(L);
     for (const CapturedHeader& header : result.headers) {
-        /* stack: res, header -> res, header */
+        /* stack: res, header -> res, header, name, value -> res, header */
         lua_pushlstring(L, header.name.data(), header.name.size());
         if (header.number) {
             lua_pushnumber(L, static_cast<lua_Number>(std::stoll(header.value)));
-            lua_rawset(L, -3);
+            lua_rawset(L, table);
             continue;
         }
-        lua_pushvalue(L, -1);
-        lua_rawget(L, -3);
-        const bool fixedField = header.name == "Content-Type" || header.name == "Location";
-        if (lua_isnil(L, -1) || fixedField) {
+        lua_pushlstring(L, header.value.data(), header.value.size());
+        if (header.name == "Content-Type" || header.name == "Location") {
             // Content-Type and Location replace whatever the list gave under that name.
-            lua_pop(L, 1);
-            lua_pushlstring(L, header.value.data(), header.value.size());
-            lua_rawset(L, -3);
-        } else if (lua_istable(L, -1)) {
-            lua_pushlstring(L, header.value.data(), header.value.size());
-            lua_rawseti(L, -2, static_cast<int>(lua_objlen(L, -2)) + 1);
-            lua_pop(L, 2);
+            lua_rawset(L, table);
         } else {
-            /* stack: res, header, name, old -> res, header */
-            lua_createtable(L, 4, 0);
-            lua_insert(L, -2);
-            lua_rawseti(L, -2, 1);
-            lua_pushlstring(L, header.value.data(), header.value.size());
-            lua_rawseti(L, -2, 2);
-            lua_rawset(L, -3);
+            addMultiValue(L, table);
         }
     }
     lua_setfield(L, -2, "header");

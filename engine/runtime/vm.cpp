@@ -120,9 +120,9 @@ void setPackageField(lua_State* L, const char* field, const std::string& value)
     lua_pop(L, 1);
 }
 
-// The message handler of init_by_lua's pcall: string errors get a traceback from the
-// caller's level; anything else is passed through.
-int initTraceback(lua_State* L)
+} // namespace
+
+int pcallTraceback(lua_State* L)
 {
     if (!lua_isstring(L, 1)) {
         return 1;
@@ -142,8 +142,6 @@ int initTraceback(lua_State* L)
     lua_call(L, 2, 1);
     return 1;
 }
-
-} // namespace
 
 std::string expandPackagePath(std::string_view value, std::string_view prefix,
                               std::string_view defaultPath)
@@ -302,8 +300,8 @@ InitResult Vm::runInit(const InitChunk& chunk)
         status = luaL_loadbuffer(L, chunk.source.data(), chunk.source.size(), name.c_str());
     }
     if (status == 0) {
-        lua_pushcfunction(L, initTraceback); /* stack: chunk, handler */
-        lua_insert(L, base + 1);             /* stack: handler, chunk */
+        lua_pushcfunction(L, pcallTraceback); /* stack: chunk, handler */
+        lua_insert(L, base + 1);              /* stack: handler, chunk */
         m_quietGlobals = true;
         m_allocation.enforced = true;
         status = lua_pcall(L, 0, 0, base + 1); /* stack: handler | handler, err */

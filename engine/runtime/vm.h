@@ -84,6 +84,11 @@ struct InitResult
 std::string expandPackagePath(std::string_view value, std::string_view prefix,
                               std::string_view defaultPath);
 
+// The lua_pcall message handler of code that runs on a VM's main thread (init_by_lua,
+// header_filter_by_lua, log_by_lua): a string error gets debug.traceback from the failing
+// level; anything else is passed through.
+int pcallTraceback(lua_State* L);
+
 class Vm
 {
 public:

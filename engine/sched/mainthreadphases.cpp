@@ -15,32 +15,6 @@
 
 namespace restyscope::engine::sched {
 
-namespace {
-
-// The pcall message handler: string errors get debug.traceback from the failing level.
-int mainThreadTraceback(lua_State* L)
-{
-    if (!lua_isstring(L, 1)) {
-        return 1;
-    }
-    lua_getfield(L, LUA_GLOBALSINDEX, "debug");
-    if (!lua_istable(L, -1)) {
-        lua_pop(L, 1);
-        return 1;
-    }
-    lua_getfield(L, -1, "traceback");
-    if (!lua_isfunction(L, -1)) {
-        lua_pop(L, 2);
-        return 1;
-    }
-    lua_pushvalue(L, 1);
-    lua_pushinteger(L, 2);
-    lua_call(L, 2, 1);
-    return 1;
-}
-
-} // namespace
-
 // Runs handler's chunk for ctx in context on the main thread of ctx's VM.
 void LuaModule::runOnMainThread(RequestCtx& ctx, const conf::LuaHandler& handler, unsigned context)
 {
@@ -51,7 +25,7 @@ void LuaModule::runOnMainThread(RequestCtx& ctx, const conf::LuaHandler& handler
     int status = 0;
     if (loadHandler(ctx, handler, status)) {
         /* stack: closure -> handler, closure */
-        lua_pushcfunction(L, mainThreadTraceback);
+        lua_pushcfunction(L, runtime::pcallTraceback);
         lua_insert(L, -2);
         // The main thread answers for the request while the chunk runs.
         void* saved = lua_getexdata(L);

@@ -9,6 +9,7 @@
 #include "ui/client/clientstore.h"
 #include "ui/client/curlcommand.h"
 #include "ui/client/pathcandidates.h"
+#include "ui/client/requestsender.h"
 
 #include <QAbstractItemModelTester>
 #include <QFile>
@@ -330,6 +331,56 @@ private slots:
         QVERIFY(!runner.start(make("GET", "/"), QUrl(QStringLiteral("http://127.0.0.1:1/")), 10,
                               1001, error));
         QVERIFY(error.contains(QLatin1String("1000")));
+    }
+
+    // One duration format for the history, the response line and the burst summary.
+    void durations()
+    {
+        QCOMPARE(durationText(3.4159), QStringLiteral("3.42 ms"));
+        QCOMPARE(durationText(12.34), QStringLiteral("12.3 ms"));
+        BurstSummary summary;
+        summary.total = 4;
+        summary.completed = 2;
+        summary.failed = 1;
+        summary.statusCounts = {{200, 2}};
+        summary.errorCounts = {{QStringLiteral("refused"), 1}};
+        summary.minMs = 1.234;
+        summary.medianMs = 2;
+        summary.p99Ms = 9.999;
+        summary.maxMs = 12.34;
+        summary.wallMs = 100;
+        QCOMPARE(
+            summary.text(),
+            QStringLiteral("3 of 4 requests: 200 \u00d72, refused \u00d71; latency min 1.23 ms, "
+                           "median 2.00 ms, p99 10.00 ms, max 12.3 ms; 30 req/s over 100.0 ms"));
+    }
+
+    // The sender and the burst runner refuse the same requests with the same words.
+    void sendableUrl()
+    {
+        const QUrl base(QStringLiteral("http://127.0.0.1:9000/"));
+        QString error;
+        QCOMPARE(make("GET", "/api/x").sendableUrl(base, error),
+                 QUrl(QStringLiteral("http://127.0.0.1:9000/api/x")));
+        QCOMPARE(error, QString());
+        QVERIFY(make("GET", "ftp://127.0.0.1/x").sendableUrl(base, error).isEmpty());
+        QCOMPARE(error, QStringLiteral("not an http URL: ftp://127.0.0.1/x"));
+        ClientRequest json = make("POST", "/x");
+        json.bodyKind = BodyKind::Json;
+        json.body = QStringLiteral("{");
+        QVERIFY(json.sendableUrl(base, error).isEmpty());
+        QVERIFY2(error.startsWith(QLatin1String("invalid JSON at offset")), qPrintable(error));
+        for (const ClientRequest& bad : {make("GET", "ftp://127.0.0.1/x"), json}) {
+            QString expected;
+            bad.sendableUrl(base, expected);
+            BurstRunner runner;
+            QVERIFY(!runner.start(bad, base, 1, 1, error));
+            QCOMPARE(error, expected);
+            RequestSender sender;
+            QVERIFY(!sender.send(bad, base, error));
+            QCOMPARE(error, expected);
+            QVERIFY(!runner.running());
+        }
     }
 };
 

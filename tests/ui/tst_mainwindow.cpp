@@ -6,6 +6,7 @@
 
 #include "tests/common/httpclient.h"
 #include "tests/ui/modelfixtures.h"
+#include "tests/ui/prefixfixture.h"
 #include "ui/bridge/enginebridge.h"
 #include "ui/views/mainwindow.h"
 #include "ui/views/sourceview.h"
@@ -26,6 +27,8 @@
 #include <QTreeView>
 #include <QtTest>
 
+#include <functional>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -34,14 +37,6 @@
 using namespace restyscope;
 
 namespace {
-
-void writeFile(const QString& path, const QString& text)
-{
-    QDir().mkpath(QFileInfo(path).absolutePath());
-    QFile file(path);
-    QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
-    file.write(text.toUtf8());
-}
 
 QAbstractItemModel* model(const QMainWindow& window, const char* name)
 {
@@ -56,6 +51,26 @@ QStringList columnOf(const QAbstractItemModel& model, int column)
         out << row.split(QStringLiteral(" | ")).value(column);
     }
     return out;
+}
+
+// state() once it has settled: a resume is held (a ready row) or the request is gone (no
+// coroutine), and two reads 250 ms apart agree; "did not settle: ..." after 10 s.
+QString settledState(const std::function<QString()>& state, const QAbstractItemModel& ready,
+                     const QAbstractItemModel& coroutines)
+{
+    QElapsedTimer timer;
+    timer.start();
+    QString last;
+    while (timer.elapsed() < 10000) {
+        QTest::qWait(250);
+        const QString now = state();
+        const bool waiting = ready.rowCount() > 0 || coroutines.rowCount() == 0;
+        if (waiting && now == last) {
+            return now;
+        }
+        last = now;
+    }
+    return QStringLiteral("did not settle: ") + last;
 }
 
 // text with the request id shown as R: in the ready and posted rows and the tree's top row.
@@ -150,17 +165,13 @@ private slots:
         QTemporaryDir prefix;
         QVERIFY(prefix.isValid());
         const auto port = test::freePort();
-        writeFile(prefix.filePath(QStringLiteral("conf/nginx.conf")),
-                  QStringLiteral("error_log logs/error.log info;\nevents {}\nhttp {\n"
-                                 "  server { listen 127.0.0.1:%1;\n"
-                                 "    location /t { content_by_lua_block {\n"
-                                 "      local t = ngx.thread.spawn(function()\n"
-                                 "          ngx.sleep(1.0) return 'slept' end)\n"
-                                 "      local ok, v = ngx.thread.wait(t)\n"
-                                 "      ngx.say(v)\n"
-                                 "    } }\n  }\n}\n")
-                      .arg(port));
-        QDir(prefix.path()).mkpath(QStringLiteral("logs"));
+        test::writeServerPrefix(prefix, port,
+                                QStringLiteral("    location /t { content_by_lua_block {\n"
+                                               "      local t = ngx.thread.spawn(function()\n"
+                                               "          ngx.sleep(1.0) return 'slept' end)\n"
+                                               "      local ok, v = ngx.thread.wait(t)\n"
+                                               "      ngx.say(v)\n"
+                                               "    } }\n"));
 
         ui::EngineBridge bridge;
         QString error;
@@ -191,8 +202,7 @@ private slots:
         QVERIFY(client.connect(port));
         QVERIFY(client.send("GET /t HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"));
 
-        // What the views show, once it has settled: a resume is held (or the request is gone)
-        // and two snapshots 250 ms apart agree.
+        // What the views show; settled() reads it once it stops changing.
         auto state = [&]() -> QString {
             return QStringLiteral("ready: ") + test::printModel(*ready).join(QLatin1String("; ")) +
                    QStringLiteral(" | posted: ") +
@@ -200,21 +210,7 @@ private slots:
                    QStringLiteral(" | tree: ") +
                    test::printModel(*coroutines).join(QLatin1String("; "));
         };
-        auto settled = [&]() -> QString {
-            QElapsedTimer timer;
-            timer.start();
-            QString last;
-            while (timer.elapsed() < 10000) {
-                QTest::qWait(250);
-                const QString now = state();
-                const bool waiting = ready->rowCount() > 0 || coroutines->rowCount() == 0;
-                if (waiting && now == last) {
-                    return now;
-                }
-                last = now;
-            }
-            return QStringLiteral("did not settle: ") + last;
-        };
+        auto settled = [&] { return settledState(state, *ready, *coroutines); };
 
         QStringList actual{settled()};
         for (int steps = 0; steps < 10 && coroutines->rowCount() > 0; ++steps) {
@@ -337,21 +333,7 @@ private slots:
                                   test::printModel(*coroutines).join(QLatin1String("; ")) +
                                   QStringLiteral(" | cache: ") + cacheRows());
         };
-        auto settled = [&]() -> QString {
-            QElapsedTimer timer;
-            timer.start();
-            QString last;
-            while (timer.elapsed() < 10000) {
-                QTest::qWait(250);
-                const QString now = state();
-                const bool waiting = ready->rowCount() > 0 || coroutines->rowCount() == 0;
-                if (waiting && now == last) {
-                    return now;
-                }
-                last = now;
-            }
-            return QStringLiteral("did not settle: ") + last;
-        };
+        auto settled = [&] { return settledState(state, *ready, *coroutines); };
         QStringList actual{settled()};
         for (int steps = 0; steps < 20 && coroutines->rowCount() > 0; ++steps) {
             QTRY_VERIFY(stepAction->isEnabled());
@@ -485,15 +467,9 @@ private slots:
         QTemporaryDir prefix;
         QVERIFY(prefix.isValid());
         const auto port = test::freePort();
-        writeFile(prefix.filePath(QStringLiteral("conf/nginx.conf")),
-                  QStringLiteral("error_log logs/error.log info;\nevents {}\nhttp {\n"
-                                 "  server { listen 127.0.0.1:%1;\n"
-                                 "    location /t { content_by_lua_file lua/t.lua; }\n"
-                                 "  }\n}\n")
-                      .arg(port));
-        writeFile(prefix.filePath(QStringLiteral("lua/t.lua")),
-                  QStringLiteral("ngx.sleep(1.5)\nngx.say('ok')\n"));
-        QDir(prefix.path()).mkpath(QStringLiteral("logs"));
+        test::writeServerPrefix(
+            prefix, port, QStringLiteral("    location /t { content_by_lua_file lua/t.lua; }\n"),
+            {{QStringLiteral("lua/t.lua"), QStringLiteral("ngx.sleep(1.5)\nngx.say('ok')\n")}});
         ui::EngineBridge bridge;
         ui::MainWindow window(&bridge);
         QVERIFY(window.openDirectory(prefix.path()));
@@ -568,14 +544,15 @@ private slots:
             holder = std::make_unique<PortHolder>(port);
         }
         QVERIFY(holder->held());
-        writeFile(prefix.filePath(QStringLiteral("conf/nginx.conf")),
-                  QStringLiteral("error_log logs/error.log info;\nevents {}\nhttp {\n"
-                                 "  server { listen 127.0.0.1:%1; server_name conf;\n"
-                                 "    location /t { content_by_lua_block {\n"
-                                 "      ngx.log(ngx.ERR, 'served by ', ngx.var.server_name)\n"
-                                 "      ngx.say(ngx.var.server_name, ' ', ngx.var.server_port)\n"
-                                 "    } }\n  }\n}\n")
-                      .arg(port));
+        test::writeFile(
+            prefix.filePath(QStringLiteral("conf/nginx.conf")),
+            QStringLiteral("error_log logs/error.log info;\nevents {}\nhttp {\n"
+                           "  server { listen 127.0.0.1:%1; server_name conf;\n"
+                           "    location /t { content_by_lua_block {\n"
+                           "      ngx.log(ngx.ERR, 'served by ', ngx.var.server_name)\n"
+                           "      ngx.say(ngx.var.server_name, ' ', ngx.var.server_port)\n"
+                           "    } }\n  }\n}\n")
+                .arg(port));
         QDir(prefix.path()).mkpath(QStringLiteral("logs"));
 
         ui::EngineBridge bridge;
@@ -639,8 +616,8 @@ private slots:
 
         // A plain Lua dir: /api/NAME runs NAME.lua; the views start empty.
         QTemporaryDir luaDir;
-        writeFile(luaDir.filePath(QStringLiteral("hello.lua")),
-                  QStringLiteral("ngx.say('hello from ', ngx.var.uri)\n"));
+        test::writeFile(luaDir.filePath(QStringLiteral("hello.lua")),
+                        QStringLiteral("ngx.say('hello from ', ngx.var.uri)\n"));
         QVERIFY(window.openDirectory(luaDir.path()));
         QCOMPARE(requests->rowCount(), 0);
         QVERIFY(window.windowTitle().contains(QFileInfo(luaDir.path()).canonicalFilePath()));
@@ -654,10 +631,10 @@ private slots:
         // A conf error: not serving, the banner in nginx's words, Source at the line.
         QFile::rename(prefix.filePath(QStringLiteral("conf/nginx.conf")),
                       prefix.filePath(QStringLiteral("conf/good.conf")));
-        writeFile(prefix.filePath(QStringLiteral("conf/nginx.conf")),
-                  QStringLiteral("events {}\nhttp {\n  server {\n    listen 127.0.0.1:%1;\n"
-                                 "    bogus on;\n  }\n}\n")
-                      .arg(port));
+        test::writeFile(prefix.filePath(QStringLiteral("conf/nginx.conf")),
+                        QStringLiteral("events {}\nhttp {\n  server {\n    listen 127.0.0.1:%1;\n"
+                                       "    bogus on;\n  }\n}\n")
+                            .arg(port));
         QVERIFY(!window.openDirectory(prefix.path()));
         QVERIFY(bridge.listenerUrl().isEmpty());
         QVERIFY(!errorBar->isHidden());

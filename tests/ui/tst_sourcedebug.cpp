@@ -4,6 +4,7 @@
 // response is the one served without breakpoints.
 
 #include "tests/common/httpclient.h"
+#include "tests/ui/prefixfixture.h"
 #include "ui/bridge/enginebridge.h"
 #include "ui/views/inspectorview.h"
 #include "ui/views/mainwindow.h"
@@ -32,14 +33,6 @@ const char* kHandler = "local prefix = 'p'\n"
                        "end\n"
                        "local t = ngx.thread.spawn(work, 21)\n"
                        "ngx.say(select(2, ngx.thread.wait(t)))\n";
-
-void writeFile(const QString& path, const QString& text)
-{
-    QDir().mkpath(QFileInfo(path).absolutePath());
-    QFile file(path);
-    QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
-    file.write(text.toUtf8());
-}
 
 // The Inspector's tree, sections listed: "Section: name=value (type), ...".
 QStringList inspectorText(const QTreeWidget& tree, const QStringList& sections)
@@ -79,16 +72,10 @@ private slots:
         QTemporaryDir prefix;
         QVERIFY(prefix.isValid());
         const auto port = test::freePort();
-        writeFile(prefix.filePath(QStringLiteral("conf/nginx.conf")),
-                  QStringLiteral("error_log logs/error.log info;\nevents {}\nhttp {\n"
-                                 "  server { listen 127.0.0.1:%1;\n"
-                                 "    location /t { content_by_lua_file lua/t.lua; }\n"
-                                 "  }\n}\n")
-                      .arg(port));
-        writeFile(prefix.filePath(QStringLiteral("lua/t.lua")), QString::fromLatin1(kHandler));
-        writeFile(prefix.filePath(QStringLiteral("lua/lib/util.lua")),
-                  QStringLiteral("return {}\n"));
-        QDir(prefix.path()).mkpath(QStringLiteral("logs"));
+        test::writeServerPrefix(
+            prefix, port, QStringLiteral("    location /t { content_by_lua_file lua/t.lua; }\n"),
+            {{QStringLiteral("lua/t.lua"), QString::fromLatin1(kHandler)},
+             {QStringLiteral("lua/lib/util.lua"), QStringLiteral("return {}\n")}});
 
         ui::EngineBridge bridge;
         QString error;
@@ -191,23 +178,17 @@ private slots:
         QTemporaryDir prefix;
         QVERIFY(prefix.isValid());
         const auto port = test::freePort();
-        writeFile(prefix.filePath(QStringLiteral("conf/nginx.conf")),
-                  QStringLiteral("error_log logs/error.log info;\nevents {}\nhttp {\n"
-                                 "  server { listen 127.0.0.1:%1;\n"
-                                 "    location /n { content_by_lua_file lua/n.lua; }\n"
-                                 "  }\n}\n")
-                      .arg(port));
-        writeFile(prefix.filePath(QStringLiteral("lua/n.lua")),
-                  QStringLiteral("local function inner(x)\n"
-                                 "    local y = x + 1\n"
-                                 "    return y\n"
-                                 "end\n"
-                                 "local function outer(a)\n"
-                                 "    local r = inner(a)\n"
-                                 "    return r * 10\n"
-                                 "end\n"
-                                 "ngx.say(outer(4))\n"));
-        QDir(prefix.path()).mkpath(QStringLiteral("logs"));
+        test::writeServerPrefix(
+            prefix, port, QStringLiteral("    location /n { content_by_lua_file lua/n.lua; }\n"),
+            {{QStringLiteral("lua/n.lua"), QStringLiteral("local function inner(x)\n"
+                                                          "    local y = x + 1\n"
+                                                          "    return y\n"
+                                                          "end\n"
+                                                          "local function outer(a)\n"
+                                                          "    local r = inner(a)\n"
+                                                          "    return r * 10\n"
+                                                          "end\n"
+                                                          "ngx.say(outer(4))\n")}});
         ui::EngineBridge bridge;
         QString error;
         QVERIFY2(bridge.start(prefix.path(), error), qPrintable(error));
@@ -266,20 +247,15 @@ private slots:
         QTemporaryDir prefix;
         QVERIFY(prefix.isValid());
         const auto port = test::freePort();
-        writeFile(prefix.filePath(QStringLiteral("conf/nginx.conf")),
-                  QStringLiteral("error_log logs/error.log info;\nevents {}\nhttp {\n"
-                                 "  server { listen 127.0.0.1:%1;\n"
-                                 "    location /x { content_by_lua_file lua/x.lua; }\n"
-                                 "  }\n}\n")
-                      .arg(port));
-        writeFile(prefix.filePath(QStringLiteral("lua/x.lua")),
-                  QStringLiteral("local config = {name = 'svc', ports = {80, 443}, [true] = 1}\n"
-                                 "local function handler()\n"
-                                 "    local n = #config.ports\n"
-                                 "    return n\n"
-                                 "end\n"
-                                 "ngx.say(handler())\n"));
-        QDir(prefix.path()).mkpath(QStringLiteral("logs"));
+        test::writeServerPrefix(
+            prefix, port, QStringLiteral("    location /x { content_by_lua_file lua/x.lua; }\n"),
+            {{QStringLiteral("lua/x.lua"),
+              QStringLiteral("local config = {name = 'svc', ports = {80, 443}, [true] = 1}\n"
+                             "local function handler()\n"
+                             "    local n = #config.ports\n"
+                             "    return n\n"
+                             "end\n"
+                             "ngx.say(handler())\n")}});
         ui::EngineBridge bridge;
         QString error;
         QVERIFY2(bridge.start(prefix.path(), error), qPrintable(error));

@@ -14,11 +14,6 @@ namespace {
 
 constexpr int kConnectionsPerManager = 6; // QNetworkAccessManager's per-host limit
 
-QString ms(double value)
-{
-    return QString::number(value, 'f', value < 10 ? 2 : 1) + QStringLiteral(" ms");
-}
-
 } // namespace
 
 double percentile(const std::vector<double>& sorted, double p)
@@ -48,12 +43,13 @@ QString BurstSummary::text() const
     }
     if (completed > 0) {
         text += QObject::tr("; latency min %1, median %2, p99 %3, max %4")
-                    .arg(ms(minMs), ms(medianMs), ms(p99Ms), ms(maxMs));
+                    .arg(durationText(minMs), durationText(medianMs), durationText(p99Ms),
+                         durationText(maxMs));
     }
     if (wallMs > 0) {
         text += QObject::tr("; %1 req/s over %2")
                     .arg(QString::number(double(completed + failed) * 1000.0 / wallMs, 'f', 0),
-                         ms(wallMs));
+                         durationText(wallMs));
     }
     return text;
 }
@@ -62,7 +58,8 @@ BurstRunner::BurstRunner(QObject* parent) : QObject(parent)
 {
     qRegisterMetaType<BurstSummary>();
     m_progressTimer.setInterval(50);
-    connect(&m_progressTimer, &QTimer::timeout, this, [this] { Q_EMIT progress(m_done, m_total); });
+    connect(&m_progressTimer, &QTimer::timeout, this,
+            [this] { Q_EMIT progress(m_done, m_tally.total); });
 }
 
 BurstRunner::~BurstRunner()
@@ -82,26 +79,18 @@ bool BurstRunner::start(const ClientRequest& request, const QUrl& base, int coun
         error = tr("the concurrency must be 1 to %1").arg(kMaxConcurrency);
         return false;
     }
-    const QUrl url = request.resolvedUrl(base);
-    if (!url.isValid() || url.host().isEmpty()) {
-        error = tr("not an http URL: %1").arg(url.toString());
-        return false;
-    }
-    error = request.bodyError();
-    if (!error.isEmpty()) {
+    const QUrl url = request.sendableUrl(base, error);
+    if (url.isEmpty()) {
         return false;
     }
     cancel();
     m_request = request;
     m_url = url;
-    m_total = count;
+    m_tally = {};
+    m_tally.total = count;
     m_started = m_done = m_inFlight = 0;
     m_latenciesMs.clear();
     m_latenciesMs.reserve(static_cast<std::size_t>(count));
-    m_statusCounts.clear();
-    m_errorCounts.clear();
-    m_wallMs = 0;
-    m_cancelled = false;
     m_running = true;
     const int workers = std::min(concurrency, count);
     const int managers = (workers + kConnectionsPerManager - 1) / kConnectionsPerManager;
@@ -118,7 +107,7 @@ bool BurstRunner::start(const ClientRequest& request, const QUrl& base, int coun
 
 void BurstRunner::launch(int worker)
 {
-    if (m_started >= m_total || m_cancelled) {
+    if (m_started >= m_tally.total || m_tally.cancelled) {
         return;
     }
     ++m_started;
@@ -139,12 +128,12 @@ void BurstRunner::onReplyFinished(QNetworkReply* reply, int worker, qint64 start
     ++m_done;
     const QVariant status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
     if (status.isValid()) {
-        ++m_statusCounts[status.toInt()];
+        ++m_tally.statusCounts[status.toInt()];
         m_latenciesMs.push_back(double(m_clock.nsecsElapsed() - startNs) / 1e6);
     } else {
-        ++m_errorCounts[reply->error() == QNetworkReply::OperationCanceledError
-                            ? tr("cancelled")
-                            : reply->errorString()];
+        ++m_tally.errorCounts[reply->error() == QNetworkReply::OperationCanceledError
+                                  ? tr("cancelled")
+                                  : reply->errorString()];
     }
     if (!m_running) {
         return;
@@ -160,7 +149,7 @@ void BurstRunner::cancel()
     if (!m_running) {
         return;
     }
-    m_cancelled = true;
+    m_tally.cancelled = true;
     const auto replies = m_replies; // abort() finishes each synchronously
     for (auto* reply : replies) {
         reply->abort();
@@ -173,27 +162,25 @@ void BurstRunner::cancel()
 void BurstRunner::finish()
 {
     m_running = false;
-    m_wallMs = double(m_clock.nsecsElapsed()) / 1e6;
+    m_tally.wallMs = double(m_clock.nsecsElapsed()) / 1e6;
     m_progressTimer.stop();
     // Up to 167 managers, each with its HTTP thread: none outlives the burst.
     for (auto* manager : m_managers) {
         manager->deleteLater();
     }
     m_managers.clear();
-    Q_EMIT progress(m_done, m_total);
+    Q_EMIT progress(m_done, m_tally.total);
     Q_EMIT finished(summary());
 }
 
 BurstSummary BurstRunner::summary() const
 {
-    BurstSummary summary;
-    summary.total = m_total;
-    summary.statusCounts = m_statusCounts;
-    summary.errorCounts = m_errorCounts;
+    BurstSummary summary = m_tally;
     summary.completed = static_cast<int>(m_latenciesMs.size());
     summary.failed = m_done - summary.completed;
-    summary.cancelled = m_cancelled;
-    summary.wallMs = m_running ? double(m_clock.nsecsElapsed()) / 1e6 : m_wallMs;
+    if (m_running) {
+        summary.wallMs = double(m_clock.nsecsElapsed()) / 1e6;
+    }
     std::vector<double> sorted = m_latenciesMs;
     std::sort(sorted.begin(), sorted.end());
     if (!sorted.empty()) {

@@ -58,7 +58,7 @@ public:
     bool running() const { return m_running; }
     int inFlight() const { return m_inFlight; }
     int done() const { return m_done; }
-    int total() const { return m_total; }
+    int total() const { return m_tally.total; }
     BurstSummary summary() const;
 
 Q_SIGNALS:
@@ -77,15 +77,13 @@ private:
     QElapsedTimer m_clock;
     QTimer m_progressTimer;
     std::vector<double> m_latenciesMs;
-    QMap<int, int> m_statusCounts;
-    QMap<QString, int> m_errorCounts;
-    int m_total = 0;
+    // The counts as they stand (total, status and error counts, wall time once finished,
+    // cancelled); summary() adds what it derives from the latencies.
+    BurstSummary m_tally;
     int m_started = 0;
     int m_done = 0;
     int m_inFlight = 0;
-    double m_wallMs = 0;
     bool m_running = false;
-    bool m_cancelled = false;
 };
 
 } // namespace restyscope::ui::client

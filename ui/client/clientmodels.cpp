@@ -46,9 +46,7 @@ QVariant HistoryModel::cell(const HistoryEntry& entry, int column, int role) con
         case historymodel::UrlColumn: return requestSummary(entry.request);
         case historymodel::StatusColumn:
             return entry.status ? QString::number(entry.status) : QStringLiteral("\u2014");
-        case historymodel::TimeColumn:
-            return QString(QString::number(entry.ms, 'f', entry.ms < 10 ? 2 : 1) +
-                           QStringLiteral(" ms"));
+        case historymodel::TimeColumn: return durationText(entry.ms);
         }
     } else if (role == SortRole) {
         switch (column) {

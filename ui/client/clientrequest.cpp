@@ -189,6 +189,23 @@ QString ClientRequest::bodyError() const
     return QObject::tr("invalid JSON at offset %1: %2").arg(error.offset).arg(error.errorString());
 }
 
+QString durationText(double ms)
+{
+    return QString::number(ms, 'f', ms < 10 ? 2 : 1) + QStringLiteral(" ms");
+}
+
+QUrl ClientRequest::sendableUrl(const QUrl& base, QString& error) const
+{
+    const QUrl url = resolvedUrl(base);
+    if (!url.isValid() || url.host().isEmpty() ||
+        (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https"))) {
+        error = QObject::tr("not an http URL: %1").arg(url.toString());
+        return {};
+    }
+    error = bodyError();
+    return error.isEmpty() ? url : QUrl();
+}
+
 QJsonObject ClientRequest::toJson() const
 {
     QJsonObject object{{QStringLiteral("method"), method},

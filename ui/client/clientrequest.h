@@ -42,6 +42,10 @@ struct ClientRequest
     QList<KeyValue> effectiveHeaders() const;
     // "" when the body is acceptable; for JSON the parser's message with its offset.
     QString bodyError() const;
+    // resolvedUrl when the request can go out (an http or https URL with a host, an
+    // acceptable body); else an empty QUrl and error says why. The sender and the burst
+    // runner both check with it.
+    QUrl sendableUrl(const QUrl& base, QString& error) const;
 
     QJsonObject toJson() const;
     static ClientRequest fromJson(const QJsonObject& object);
@@ -49,6 +53,9 @@ struct ClientRequest
 
 QString bodyKindName(BodyKind kind); // "none", "raw", "json", "form"
 BodyKind bodyKindFromName(const QString& name);
+
+// "3.42 ms", "12.3 ms": how the client shows a duration (history, response, burst).
+QString durationText(double ms);
 
 // "a=1&b=x%20y" <-> rows, decoding '+' as a space as nginx's arg parsing does.
 QString encodeQuery(const QList<KeyValue>& rows);

@@ -56,14 +56,8 @@ RequestSender::~RequestSender()
 
 bool RequestSender::send(const ClientRequest& request, const QUrl& base, QString& error)
 {
-    const QUrl url = request.resolvedUrl(base);
-    if (!url.isValid() || url.host().isEmpty() ||
-        (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https"))) {
-        error = tr("not an http URL: %1").arg(url.toString());
-        return false;
-    }
-    error = request.bodyError();
-    if (!error.isEmpty()) {
+    const QUrl url = request.sendableUrl(base, error);
+    if (url.isEmpty()) {
         return false;
     }
     cancel();

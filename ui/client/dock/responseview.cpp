@@ -86,8 +86,7 @@ QString humanSize(qint64 bytes)
 
 QString msText(qint64 ns)
 {
-    const double ms = double(ns) / 1e6;
-    return QString::number(ms, 'f', ms < 10 ? 2 : 1) + QStringLiteral(" ms");
+    return durationText(double(ns) / 1e6);
 }
 
 QString statusColor(int status)
