@@ -246,10 +246,28 @@ int semaCount(lua_State* L)
     return 1;
 }
 
-/* upvalue: the module */
-int preloadModule(lua_State* L)
+// require "ngx.semaphore": the module and the objects' metatable are built on first use,
+// as lua-resty-core loads its file then; VMs that never require it (one per request with
+// lua_code_cache off) pay nothing.
+int loadModule(lua_State* L)
 {
-    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_pushlightuserdata(L, &g_semaMetaKey);
+    lua_createtable(L, 0, 2); /* stack: key, mt */
+    lua_createtable(L, 0, 5); /* stack: key, mt, module */
+    setFunction(L, "new", semaNew);
+    setFunction(L, "wait", semaWait);
+    setFunction(L, "post", semaPost);
+    setFunction(L, "count", semaCount);
+    lua_pushliteral(L, "0.1.25");
+    lua_setfield(L, -2, "version");
+    lua_pushvalue(L, -1);
+    lua_setfield(L, -3, "__index");
+    lua_insert(L, -3); /* stack: module, key, mt */
+    lua_createtable(L, 0, 1);
+    lua_pushcfunction(L, boxGc);
+    lua_setfield(L, -2, "__gc");
+    lua_setfield(L, -2, "box");
+    lua_rawset(L, LUA_REGISTRYINDEX); /* stack: module */
     return 1;
 }
 
@@ -258,32 +276,12 @@ int preloadModule(lua_State* L)
 void installSemaphore(lua_State* L)
 {
     /* stack: ngx -> ngx */
-    lua_pushlightuserdata(L, &g_semaMetaKey);
-    lua_createtable(L, 0, 2); /* stack: ngx, key, mt */
-    lua_createtable(L, 0, 5); /* stack: ngx, key, mt, module */
-    setFunction(L, "new", semaNew);
-    setFunction(L, "wait", semaWait);
-    setFunction(L, "post", semaPost);
-    setFunction(L, "count", semaCount);
-    lua_pushliteral(L, "0.1.25");
-    lua_setfield(L, -2, "version");
+    // In package.preload: built in, not Debian's file on the path (the views tell them apart).
     lua_getglobal(L, "package");
-    lua_getfield(L, -1, "loaded"); /* stack: ngx, key, mt, module, package, loaded */
-    lua_pushvalue(L, -3);
-    lua_setfield(L, -2, "ngx.semaphore");
-    lua_pop(L, 1);
-    // Also in package.preload, so views know it is built in, not Debian's file on the path.
-    lua_getfield(L, -1, "preload"); /* stack: ngx, key, mt, module, package, preload */
-    lua_pushvalue(L, -3);
-    lua_pushcclosure(L, preloadModule, 1);
+    lua_getfield(L, -1, "preload");
+    lua_pushcfunction(L, loadModule);
     lua_setfield(L, -2, "ngx.semaphore");
     lua_pop(L, 2);
-    lua_setfield(L, -2, "__index"); /* stack: ngx, key, mt */
-    lua_createtable(L, 0, 1);
-    lua_pushcfunction(L, boxGc);
-    lua_setfield(L, -2, "__gc");
-    lua_setfield(L, -2, "box");
-    lua_rawset(L, LUA_REGISTRYINDEX); /* stack: ngx */
 }
 
 } // namespace restyscope::engine::api

@@ -7,6 +7,7 @@
 #include "engine/api/api.h"
 #include "engine/api/apicommon.h"
 #include "engine/api/socketpool.h"
+#include "engine/runtime/bytecode.h"
 #include "engine/sched/scheduler.h"
 
 #include <asio/ip/address.hpp>
@@ -422,10 +423,26 @@ int tcpSetKeepalive(lua_State* L)
     return 1;
 }
 
+/* stack: -> methods */
+void pushTcpMethods(lua_State* L)
+{
+    lua_createtable(L, 0, 16);
+    setFunction(L, "connect", tcpConnect);
+    setFunction(L, "close", tcpClose);
+    setFunction(L, "settimeout", tcpSetTimeout);
+    setFunction(L, "settimeouts", tcpSetTimeouts);
+    setFunction(L, "setkeepalive", tcpSetKeepalive);
+    setFunction(L, "getreusedtimes", tcpGetReusedTimes);
+    installTcpReceive(L);
+    installTcpSend(L);
+    installTcpOptions(L);
+}
+
 /* stack: -> cosocket */
 void pushTcpObject(lua_State* L, sched::RequestCtx& ctx)
 {
-    pushSocketObject(L, &g_tcpMetaKey, std::make_shared<TcpCosocket>(ctx.scheduler.io()));
+    pushSocketObject(L, &g_tcpMetaKey, pushTcpMethods,
+                     std::make_shared<TcpCosocket>(ctx.scheduler.io()));
 }
 
 int socketTcp(lua_State* L)
@@ -436,21 +453,6 @@ int socketTcp(lua_State* L)
     sched::RequestCtx& ctx = requireContext(L, sched::kContextYieldable);
     pushTcpObject(L, ctx);
     return 1;
-}
-
-void createTcpMetatable(lua_State* L)
-{
-    lua_createtable(L, 0, 16); /* stack: methods */
-    setFunction(L, "connect", tcpConnect);
-    setFunction(L, "close", tcpClose);
-    setFunction(L, "settimeout", tcpSetTimeout);
-    setFunction(L, "settimeouts", tcpSetTimeouts);
-    setFunction(L, "setkeepalive", tcpSetKeepalive);
-    setFunction(L, "getreusedtimes", tcpGetReusedTimes);
-    installTcpReceive(L);
-    installTcpSend(L);
-    installTcpOptions(L);
-    registerSocketKind(L, &g_tcpMetaKey); /* stack: */
 }
 
 } // namespace
@@ -465,7 +467,6 @@ std::shared_ptr<TcpCosocket> tcpOf(lua_State* L, int index)
 void installSocket(lua_State* L)
 {
     /* stack: ngx -> ngx */
-    cosocket::createTcpMetatable(L);
     lua_getfield(L, -1, "socket");
     if (!lua_istable(L, -1)) {
         lua_pop(L, 1);
@@ -479,10 +480,25 @@ void installSocket(lua_State* L)
     cosocket::installUdp(L);
     // ngx.socket.connect(...): a new cosocket and its connect, in Lua so that the connect
     // can yield (lua-nginx-module defines it the same way, chunk name included).
-    static constexpr char kConnect[] = "local s = ngx.socket.tcp() "
-                                       "local ok, err = s:connect(...) "
-                                       "if not ok then return nil, err end return s";
-    if (luaL_loadbuffer(L, kConnect, sizeof(kConnect) - 1, "=ngx.socket.connect") == 0) {
+    // Compiled once per process: loading its bytecode into every new VM (one per request
+    // with lua_code_cache off) costs a fraction of parsing the source again.
+    static const std::string kConnectBytecode = [] {
+        static constexpr char kConnect[] = "local s = ngx.socket.tcp() "
+                                           "local ok, err = s:connect(...) "
+                                           "if not ok then return nil, err end return s";
+        std::string dump;
+        if (lua_State* scratch = luaL_newstate()) {
+            if (luaL_loadbuffer(scratch, kConnect, sizeof(kConnect) - 1, "=ngx.socket.connect") ==
+                0) {
+                dump = runtime::dumpFunction(scratch).value_or(std::string());
+            }
+            lua_close(scratch);
+        }
+        return dump;
+    }();
+    if (!kConnectBytecode.empty() &&
+        luaL_loadbuffer(L, kConnectBytecode.data(), kConnectBytecode.size(),
+                        "=ngx.socket.connect") == 0) {
         lua_setfield(L, -2, "connect");
     } else {
         lua_pop(L, 1);

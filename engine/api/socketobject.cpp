@@ -22,15 +22,40 @@ int boxGc(lua_State* L)
     return 0;
 }
 
+// Registers the kind under metaKey: its methods table becomes the objects' __index.
+/* stack: methods -> */
+void registerSocketKind(lua_State* L, const void* metaKey)
+{
+    /* stack: methods -> meta -> */
+    lua_createtable(L, 0, 2);
+    lua_insert(L, -2);
+    lua_setfield(L, -2, "__index");
+    lua_createtable(L, 0, 1); /* the userdata's own metatable */
+    lua_pushcfunction(L, boxGc);
+    lua_setfield(L, -2, "__gc");
+    lua_setfield(L, -2, "box");
+    lua_pushlightuserdata(L, const_cast<void*>(metaKey));
+    lua_insert(L, -2);
+    lua_rawset(L, LUA_REGISTRYINDEX);
+}
+
 } // namespace
 
-void pushSocketObject(lua_State* L, const void* metaKey, std::shared_ptr<void> socket)
+void pushSocketObject(lua_State* L, const void* metaKey, PushSocketMethods pushMethods,
+                      std::shared_ptr<void> socket)
 {
     lua_createtable(L, 3, 1); /* stack: obj */
     void* memory = lua_newuserdata(L, sizeof(Box));
     new (memory) Box{std::move(socket)};
     lua_pushlightuserdata(L, const_cast<void*>(metaKey));
     lua_rawget(L, LUA_REGISTRYINDEX); /* stack: obj, box, meta */
+    if (!lua_istable(L, -1)) {
+        lua_pop(L, 1);
+        pushMethods(L);
+        registerSocketKind(L, metaKey);
+        lua_pushlightuserdata(L, const_cast<void*>(metaKey));
+        lua_rawget(L, LUA_REGISTRYINDEX);
+    }
     lua_getfield(L, -1, "box");
     lua_setmetatable(L, -3);
     lua_setmetatable(L, -3); /* stack: obj, box */
@@ -48,7 +73,11 @@ std::shared_ptr<void> socketOfObject(lua_State* L, int index, const void* metaKe
     if (box && lua_getmetatable(L, -1)) {
         lua_pushlightuserdata(L, const_cast<void*>(metaKey));
         lua_rawget(L, LUA_REGISTRYINDEX);
-        lua_getfield(L, -1, "box"); /* stack: box, its meta, meta, box meta */
+        if (lua_istable(L, -1)) {
+            lua_getfield(L, -1, "box"); /* stack: box, its meta, meta, box meta */
+        } else {
+            lua_pushnil(L); // the kind has no object yet
+        }
         if (lua_rawequal(L, -1, -3)) {
             socket = box->socket;
         }
@@ -56,21 +85,6 @@ std::shared_ptr<void> socketOfObject(lua_State* L, int index, const void* metaKe
     }
     lua_pop(L, 1);
     return socket;
-}
-
-void registerSocketKind(lua_State* L, const void* metaKey)
-{
-    /* stack: methods -> meta -> */
-    lua_createtable(L, 0, 2);
-    lua_insert(L, -2);
-    lua_setfield(L, -2, "__index");
-    lua_createtable(L, 0, 1); /* the userdata's own metatable */
-    lua_pushcfunction(L, boxGc);
-    lua_setfield(L, -2, "__gc");
-    lua_setfield(L, -2, "box");
-    lua_pushlightuserdata(L, const_cast<void*>(metaKey));
-    lua_insert(L, -2);
-    lua_rawset(L, LUA_REGISTRYINDEX);
 }
 
 int pushNilError(lua_State* L, std::string_view error)

@@ -13,17 +13,19 @@ struct lua_State;
 
 namespace restyscope::engine::api::cosocket {
 
-// Pushes a new object table of the kind registered under metaKey holding socket.
+// Pushes the methods table of a kind (its functions by name).
+using PushSocketMethods = void (*)(lua_State* L);
+
+// Pushes a new object table of the kind registered under metaKey holding socket. The kind
+// is registered on its first object (pushMethods gives its methods): a VM that never
+// creates a cosocket (one per request with lua_code_cache off) never builds the tables.
 /* stack: -> obj */
-void pushSocketObject(lua_State* L, const void* metaKey, std::shared_ptr<void> socket);
+void pushSocketObject(lua_State* L, const void* metaKey, PushSocketMethods pushMethods,
+                      std::shared_ptr<void> socket);
 
 // The socket held by the object table at index when it is of the kind registered under
 // metaKey; nullptr otherwise (not a table, another kind, no userdata).
 std::shared_ptr<void> socketOfObject(lua_State* L, int index, const void* metaKey);
-
-// Registers the kind under metaKey: its methods table becomes the objects' __index.
-/* stack: methods -> */
-void registerSocketKind(lua_State* L, const void* metaKey);
 
 // The nil, err pair every cosocket method returns on a runtime failure.
 int pushNilError(lua_State* L, std::string_view error);

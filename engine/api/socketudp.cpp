@@ -332,13 +332,26 @@ int udpBind(lua_State* L)
     return luaL_error(L, "udpsock:bind is not supported by restyscope");
 }
 
+/* stack: -> methods */
+void pushUdpMethods(lua_State* L)
+{
+    lua_createtable(L, 0, 6);
+    setFunction(L, "setpeername", udpSetPeerName);
+    setFunction(L, "send", udpSend);
+    setFunction(L, "receive", udpReceive);
+    setFunction(L, "settimeout", udpSetTimeout);
+    setFunction(L, "close", udpClose);
+    setFunction(L, "bind", udpBind);
+}
+
 int socketUdp(lua_State* L)
 {
     if (lua_gettop(L) != 0) {
         return luaL_error(L, "expecting zero arguments, but got %d", lua_gettop(L));
     }
     sched::RequestCtx& ctx = requireContext(L, sched::kContextYieldable);
-    pushSocketObject(L, &g_udpMetaKey, std::make_shared<UdpCosocket>(ctx.scheduler.io()));
+    pushSocketObject(L, &g_udpMetaKey, pushUdpMethods,
+                     std::make_shared<UdpCosocket>(ctx.scheduler.io()));
     return 1;
 }
 
@@ -347,14 +360,6 @@ int socketUdp(lua_State* L)
 void installUdp(lua_State* L)
 {
     /* stack: socket -> socket */
-    lua_createtable(L, 0, 6); /* stack: socket, methods */
-    setFunction(L, "setpeername", udpSetPeerName);
-    setFunction(L, "send", udpSend);
-    setFunction(L, "receive", udpReceive);
-    setFunction(L, "settimeout", udpSetTimeout);
-    setFunction(L, "close", udpClose);
-    setFunction(L, "bind", udpBind);
-    registerSocketKind(L, &g_udpMetaKey); /* stack: socket */
     setFunction(L, "udp", socketUdp);
 }
 

@@ -51,9 +51,21 @@ void* countingAllocator(void* ud, void* block, std::size_t oldSize, std::size_t 
     return grown;
 }
 
+// Without a limit nothing reads the books: the plain allocator keeps VM creation (one per
+// request with lua_code_cache off) as cheap as it can be.
+void* plainAllocator(void*, void* block, std::size_t, std::size_t size)
+{
+    if (size == 0) {
+        std::free(block);
+        return nullptr;
+    }
+    return std::realloc(block, size);
+}
+
 lua_State* newLuaState(Vm::Allocation* books)
 {
-    lua_State* L = lua_newstate(countingAllocator, books);
+    lua_State* L = books->limit != 0 ? lua_newstate(countingAllocator, books)
+                                     : lua_newstate(plainAllocator, nullptr);
     if (!L) {
         L = luaL_newstate(); // a LuaJIT build that insists on its own allocator: no limit
         books->limit = 0;
