@@ -351,6 +351,23 @@ std::size_t Engine::mainVmMemoryAfterGc()
     return d->lua->mainVm().memoryBytes();
 }
 
+bool Engine::setAccepting(bool on, std::string& error)
+{
+    bool ok = true;
+    for (auto& listener : d->listeners) {
+        if (!on) {
+            listener->stopAccepting();
+            continue;
+        }
+        std::string bindError;
+        if (!listener->resumeAccepting(bindError)) {
+            error = bindError;
+            ok = false;
+        }
+    }
+    return ok;
+}
+
 EngineStats Engine::stats() const
 {
     EngineStats stats;

@@ -103,6 +103,10 @@ public:
     std::size_t mainVmMemoryAfterGc();
     // Engine thread.
     EngineStats stats() const;
+    // Engine thread: stop or resume accepting connections on every listen address (open
+    // connections are served on). False with nginx's bind() wording when an address was
+    // taken meanwhile; the others accept again.
+    bool setAccepting(bool on, std::string& error);
 
     static std::string versionText();
 

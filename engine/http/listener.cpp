@@ -301,8 +301,22 @@ bool Listener::listen(const std::string& address, std::uint16_t port, std::strin
     m_address = address;
     m_port = acceptor.local_endpoint(ec).port();
     m_stopped = false;
+    m_accepting = true;
     accept();
     return true;
+}
+
+void Listener::stopAccepting()
+{
+    std::error_code ec;
+    m_acceptor->acceptor.close(ec); // the pending accept ends with operation_aborted
+    m_acceptor->retryTimer.cancel();
+    m_accepting = false;
+}
+
+bool Listener::resumeAccepting(std::string& error)
+{
+    return m_accepting || listen(m_address, m_port, error);
 }
 
 void Listener::accept()
@@ -350,6 +364,7 @@ void Listener::sessionClosed(Session* session)
 void Listener::stop()
 {
     m_stopped = true;
+    m_accepting = false;
     std::error_code ec;
     m_acceptor->acceptor.close(ec);
     m_acceptor->retryTimer.cancel();

@@ -38,6 +38,12 @@ public:
     }
     // Stops accepting and closes every connection.
     void stop();
+    // Closes the listening socket (new connections are refused) and keeps serving the
+    // open ones; resumeAccepting binds the same address and port again (false with
+    // nginx's wording when it was taken meanwhile).
+    void stopAccepting();
+    bool resumeAccepting(std::string& error);
+    bool accepting() const { return m_accepting; }
 
     std::uint16_t port() const { return m_port; }
     const std::string& address() const { return m_address; }
@@ -60,6 +66,7 @@ private:
     std::string m_address;
     std::uint16_t m_port = 0;
     bool m_stopped = false;
+    bool m_accepting = false;
 };
 
 // nginx's "*N": connection serials are shared by every listener of the engine.

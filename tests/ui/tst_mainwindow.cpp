@@ -533,6 +533,48 @@ private slots:
     // File > Open on a prefix whose port another program holds: the next free port, the
     // status bar's URL says which, and the conf's server still answers there. Then a plain
     // Lua dir (the seed's routing), then a conf error worded as nginx words it, and Retry.
+    // Stop listener: new connections are refused while a request already in flight is
+    // served to its end; Start binds the same port again.
+    void listenerStopAndStart()
+    {
+        QTemporaryDir prefix;
+        QVERIFY(prefix.isValid());
+        const auto port = test::freePort();
+        test::writeServerPrefix(
+            prefix, port, QStringLiteral("    location /t { content_by_lua_file lua/t.lua; }\n"),
+            {{QStringLiteral("lua/t.lua"), QStringLiteral("ngx.sleep(0.5)\nngx.say('ok')\n")}});
+        ui::EngineBridge bridge;
+        ui::MainWindow window(&bridge);
+        QVERIFY(window.openDirectory(prefix.path()));
+        window.show();
+        auto* listen = window.findChild<QAction*>(QStringLiteral("actionListen"));
+        auto* label = window.findChild<QLabel*>(QStringLiteral("listenerLabel"));
+        QVERIFY(listen && label);
+        QVERIFY(listen->isChecked());
+        QVERIFY(label->text().startsWith(QLatin1String("listening on http://127.0.0.1:")));
+
+        test::HttpConnection inFlight;
+        QVERIFY(inFlight.connect(port));
+        QVERIFY(inFlight.send("GET /t HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"));
+        QTest::qWait(100); // the request is parked in its sleep
+        listen->trigger();
+        QTRY_VERIFY(label->text().startsWith(QLatin1String("listener stopped")));
+        QVERIFY(!listen->isChecked());
+        test::HttpConnection refused;
+        QVERIFY(!refused.connect(port));
+        QCOMPARE(inFlight.read(std::chrono::seconds(5)).body, std::string("ok\n"));
+
+        listen->trigger();
+        QTRY_VERIFY(label->text().startsWith(QLatin1String("listening on")));
+        QVERIFY(listen->isChecked());
+        test::HttpConnection again;
+        QVERIFY(again.connect(port));
+        QVERIFY(again.send("GET /t HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"));
+        const auto response = again.read(std::chrono::seconds(5));
+        QCOMPARE(response.status, 200);
+        QCOMPARE(response.body, std::string("ok\n"));
+    }
+
     void openDirectories()
     {
         QTemporaryDir prefix;

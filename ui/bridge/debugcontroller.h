@@ -72,6 +72,8 @@ public:
 
     virtual QString prefix() const = 0;
     virtual QString listenerUrl() const = 0; // "http://127.0.0.1:8080/"; empty when not serving
+    // False while the listener was stopped (open connections are still served).
+    virtual bool accepting() const { return !listenerUrl().isEmpty(); }
     // "restyscope/0.1.0 (LuaJIT 2.1...)"; empty when unknown.
     virtual QString engineVersion() const { return {}; }
     // Serves prefix (it has conf/nginx.conf): the running engine stops first. False with
@@ -91,6 +93,13 @@ public Q_SLOTS:
     virtual void step(int index = 0) = 0;
     virtual void reloadCode() = 0;
     virtual void setCodeCache(restyscope::ui::CodeCacheMode mode) = 0;
+    // Stops or resumes accepting connections; answered by acceptingChanged (or
+    // commandFailed with nginx's bind() wording). The default cannot do it.
+    virtual void setAccepting(bool on)
+    {
+        Q_UNUSED(on);
+        Q_EMIT commandFailed(tr("this controller cannot stop or start the listener"));
+    }
     virtual void requestSnapshot() = 0;
 
     // Line breakpoints, file as "lua/x.lua" (matched against the end of the chunk path).
@@ -124,6 +133,7 @@ Q_SIGNALS:
                          const QVector<restyscope::ui::VariableItem>& children);
     // error.log lines as the engine wrote them (nginx's format), in order.
     void errorLogArrived(const QStringList& lines);
+    void acceptingChanged(bool accepting);
 };
 
 } // namespace restyscope::ui

@@ -159,6 +159,7 @@ bool EngineBridge::start(const QString& prefix, QString& error, bool startPaused
         return false;
     }
     m_dropped = 0;
+    m_accepting = true;
     m_drainTimer.start();
     requestSnapshot();
     return true;
@@ -313,6 +314,27 @@ void EngineBridge::step(int index)
         }
     });
     requestSnapshot();
+}
+
+void EngineBridge::setAccepting(bool on)
+{
+    auto* engine = m_engine.get();
+    if (!engine) {
+        Q_EMIT commandFailed(tr("no engine is running"));
+        return;
+    }
+    QPointer<EngineBridge> self(this);
+    submit([engine, self, on] {
+        std::string error;
+        const bool ok = engine->setAccepting(on, error);
+        queueToGui(self, [ok, on, message = QString::fromStdString(error)](EngineBridge& bridge) {
+            bridge.m_accepting = on && ok;
+            if (!ok) {
+                Q_EMIT bridge.commandFailed(message);
+            }
+            Q_EMIT bridge.acceptingChanged(bridge.m_accepting);
+        });
+    });
 }
 
 void EngineBridge::reloadCode()

@@ -47,6 +47,7 @@ public:
 
     QString prefix() const override { return m_prefix; }
     QString listenerUrl() const override { return m_url; }
+    bool accepting() const override { return m_accepting && !m_url.isEmpty(); }
     QString engineVersion() const override;
     quint64 droppedEvents() const { return m_dropped; }
 
@@ -54,6 +55,7 @@ public:
     void cont() override;
     void step(int index = 0) override;
     void reloadCode() override;
+    void setAccepting(bool on) override;
     void setCodeCache(CodeCacheMode mode) override;
     void requestSnapshot() override;
     void setLineBreakpoint(const QString& file, int line, bool enabled) override;
@@ -86,6 +88,7 @@ private:
     quint64 m_dropped = 0;
     QString m_prefix;
     QString m_url;
+    bool m_accepting = true;
     QStringList m_notices;
     bool m_atLine = false;
     std::atomic<bool> m_finished{false}; // the engine thread's loop has returned

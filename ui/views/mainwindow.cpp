@@ -120,6 +120,7 @@ MainWindow::MainWindow(DebugController* controller, QWidget* parent)
     m_client = client::installClientDock(this, controller);
 
     m_urlLabel = new QLabel;
+    m_urlLabel->setObjectName(QStringLiteral("listenerLabel"));
     m_urlLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_stateLabel = new QLabel;
     m_dropLabel = new QLabel;
@@ -227,6 +228,18 @@ void MainWindow::createActions()
                 [this, k = kind] { m_controller->stepLine(k); });
     }
     connect(m_reloadAction, &QAction::triggered, m_controller, &DebugController::reloadCode);
+    // Stop listener: new connections are refused, open ones (and held resumes) go on.
+    m_listenAction = add(QStringLiteral("actionListen"), tr("Listening"), {});
+    m_listenAction->setCheckable(true);
+    m_listenAction->setChecked(true);
+    m_listenAction->setToolTip(tr("Accept new connections (unchecked: the listener is stopped, "
+                                  "open connections are still served)"));
+    connect(m_listenAction, &QAction::triggered, m_controller,
+            [this](bool on) { m_controller->setAccepting(on); });
+    connect(m_controller, &DebugController::acceptingChanged, this, [this](bool on) {
+        m_listenAction->setChecked(on);
+        updateStatus();
+    });
 
     auto* cacheMenu = debugMenu->addMenu(tr("lua_code_cache"));
     m_cacheGroup = new QActionGroup(this);
@@ -738,6 +751,8 @@ void MainWindow::updateStatus()
         action->setEnabled(running && m_atLine);
     }
     m_reloadAction->setEnabled(running);
+    m_listenAction->setEnabled(running);
+    m_listenAction->setChecked(!running || m_controller->accepting());
     if (!m_engineError.isEmpty()) {
         m_stateLabel->setText(tr("<b style=\"color:#c62828\">not serving</b>"));
         m_urlLabel->setText(m_engineError);
@@ -748,7 +763,9 @@ void MainWindow::updateStatus()
             : m_paused ? tr("<b style=\"color:#c62828\">PAUSED</b> %n resume(s) held", nullptr,
                             static_cast<int>(m_readyCount))
                        : tr("<b style=\"color:#2e7d32\">running</b>"));
-        m_urlLabel->setText(tr("listening on %1").arg(m_controller->listenerUrl()));
+        m_urlLabel->setText(m_controller->accepting()
+                                ? tr("listening on %1").arg(m_controller->listenerUrl())
+                                : tr("listener stopped (%1)").arg(m_controller->listenerUrl()));
     }
     // The ring's drops: events the engine could not hand over because the UI was behind.
     m_dropLabel->setText(tr("ring drops: %1").arg(m_droppedEvents));

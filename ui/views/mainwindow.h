@@ -96,6 +96,7 @@ private:
     QAction* m_pauseAction = nullptr;
     QAction* m_stepAction = nullptr;
     QAction* m_reloadAction = nullptr;
+    QAction* m_listenAction = nullptr;
     QAction* m_stepIntoAction = nullptr;
     QAction* m_stepOverAction = nullptr;
     QAction* m_stepOutAction = nullptr;
