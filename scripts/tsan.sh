@@ -13,7 +13,7 @@ fi
 # The engine's units and the fuzz replays. RESTYSCOPE_TSAN_BRIDGE=1 adds the UI tests that
 # run a real engine behind the EngineBridge: Debian's Qt is not built with TSan, so every
 # hand-off through a queued call (QMutex on a futex) is reported there as a race.
-regex='^tst_(codec|httptime|querystring|regextemplate|reqheaders|respheaders|shdictstore|builder|complexvalue|config|lexer|locationmatcher|parser|regex|servermatcher|values|cachesnapshot|eventdrops|linebreak|stepping|tracefile|chunked|connection|traceheader|uri|cachekey|chunkname|closurefactory|codecache|vm|scheduler|schedulerstress|eventring|tracer|fuzz_.*_replay)$'
+regex='^tst_(codec|httptime|querystring|regextemplate|reqheaders|respheaders|shdictstore|builder|complexvalue|config|lexer|locationmatcher|parser|regex|servermatcher|values|cachesnapshot|eventdrops|linebreak|stepping|tracefile|chunked|connection|traceheader|uri|cachekey|chunkname|closurefactory|codecache|vm|scheduler|schedulerstress|eventring|tracer|subrequest|cosocket|luafaults|clientfaults|containment|fuzz_.*_replay)$'
 if [ "${RESTYSCOPE_TSAN_BRIDGE:-0}" = 1 ]; then
     regex="${regex%)\$}|mainwindow|sourcedebug|clientdock)\$"
 fi
