@@ -35,7 +35,7 @@ struct CoCtx
     // With propagateError: the failed wrap coroutines' frames, innermost first, as the
     // traceback lists them before this one's (they are released by then).
     std::vector<std::string> propagatedFrames;
-    bool posted = false;         // in the request's posted-thread queue
+    bool posted = false; // in the request's posted-thread queue
     trace::YieldReason reason = trace::YieldReason::None;
     std::string waitingOn; // "sleep 100 ms", "thread 4": shown while parked
     std::uint64_t resumes = 0;
