@@ -43,6 +43,16 @@ void setFunction(lua_State* L, const char* name, int (*f)(lua_State*))
     lua_setfield(L, -2, name);
 }
 
+void setProxyTable(lua_State* L, const char* name, int (*get)(lua_State*), int (*set)(lua_State*))
+{
+    lua_newtable(L);
+    lua_createtable(L, 0, 2);
+    setFunction(L, "__index", get);
+    setFunction(L, "__newindex", set);
+    lua_setmetatable(L, -2);
+    lua_setfield(L, -2, name);
+}
+
 namespace {
 
 // __index(t, key) with upvalues prefix and the set of names.

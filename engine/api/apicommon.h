@@ -29,6 +29,10 @@ const char* ngxMethodName(int id);
 // Adds f to the table at the top of the stack under name. /* stack: t -> t */
 void setFunction(lua_State* L, const char* name, int (*f)(lua_State*));
 
+// Adds under name an empty table whose reads and writes go to get and set (ngx.var,
+// ngx.header). /* stack: t -> t */
+void setProxyTable(lua_State* L, const char* name, int (*get)(lua_State*), int (*set)(lua_State*));
+
 // Gives the table at the top of the stack an __index that raises "<prefix>.<name> is not
 // implemented by restyscope" for each listed name lua-nginx-module has and restyscope does
 // not, so a handler fails with a clear error rather than calling nil. /* stack: t -> t */

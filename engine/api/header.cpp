@@ -277,14 +277,7 @@ void installHeader(lua_State* L)
 {
     captureLuaToString(L);
     /* stack: ngx -> ngx */
-    lua_newtable(L);
-    lua_createtable(L, 0, 2);
-    lua_pushcfunction(L, getHeader);
-    lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, setHeader);
-    lua_setfield(L, -2, "__newindex");
-    lua_setmetatable(L, -2);
-    lua_setfield(L, -2, "header");
+    setProxyTable(L, "header", getHeader, setHeader);
 
     lua_getfield(L, -1, "resp");
     if (lua_isnil(L, -1)) {

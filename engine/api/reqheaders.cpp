@@ -3,6 +3,7 @@
 
 #include "engine/api/codec.h"
 #include "engine/http/request.h"
+#include "engine/http/requesthead.h"
 
 #include <limits>
 
@@ -40,54 +41,11 @@ void setLines(http::Request& request, const std::string& name, const std::string
 
 std::optional<std::string> validateHost(std::string_view host)
 {
-    enum class State { Usual, Literal, Rest };
-    State state = State::Usual;
-    std::size_t hostLength = host.size();
-    std::size_t lastDot = std::string_view::npos;
-    for (std::size_t i = 0; i < host.size(); ++i) {
-        switch (host[i]) {
-        case '.':
-            if (lastDot != std::string_view::npos && lastDot + 1 == i) {
-                return std::nullopt;
-            }
-            lastDot = i;
-            break;
-        case ':':
-            if (state == State::Usual) {
-                hostLength = i;
-                state = State::Rest;
-            }
-            break;
-        case '[':
-            if (i == 0) {
-                state = State::Literal;
-            }
-            break;
-        case ']':
-            if (state == State::Literal) {
-                hostLength = i + 1;
-                state = State::Rest;
-            }
-            break;
-        case '\0':
-        case '/': return std::nullopt;
-        default: break;
-        }
-    }
-    // A trailing dot of the host part goes ("example.com." is "example.com").
-    if (hostLength > 0 && lastDot == hostLength - 1) {
-        --hostLength;
-    }
-    if (hostLength == 0) {
+    std::string valid;
+    if (!http::validateHost(host, valid, http::HostBytes::LuaSetHeader)) {
         return std::nullopt;
     }
-    std::string out(host.substr(0, hostLength));
-    for (char& c : out) {
-        if (c >= 'A' && c <= 'Z') {
-            c = static_cast<char>(c - 'A' + 'a');
-        }
-    }
-    return out;
+    return valid;
 }
 
 bool setInputHeader(http::Request& request, std::string_view rawName, std::string_view rawValue,

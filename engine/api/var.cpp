@@ -305,14 +305,7 @@ void installVar(lua_State* L)
 {
     captureLuaToString(L);
     /* stack: ngx -> ngx */
-    lua_newtable(L);
-    lua_createtable(L, 0, 2);
-    lua_pushcfunction(L, varGet);
-    lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, varSet);
-    lua_setfield(L, -2, "__newindex");
-    lua_setmetatable(L, -2);
-    lua_setfield(L, -2, "var");
+    setProxyTable(L, "var", varGet, varSet);
 }
 
 } // namespace restyscope::engine::api

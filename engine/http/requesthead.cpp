@@ -220,7 +220,7 @@ int HeaderBuffers::checkPartial(std::size_t bytesSoFar, bool requestLine) const
     return 0;
 }
 
-bool validateHost(std::string_view raw, std::string& host)
+bool validateHost(std::string_view raw, std::string& host, HostBytes rules)
 {
     host.clear();
     // The whole value is checked, the port too; the host part ends at the first ':' (or
@@ -255,7 +255,8 @@ bool validateHost(std::string_view raw, std::string& host)
             }
             break;
         default:
-            if (c == '/' || c <= 0x20 || c == 0x7f) {
+            if (c == '/' || c == '\0' ||
+                (rules == HostBytes::RequestHead && (c <= 0x20 || c == 0x7f))) {
                 return false;
             }
             break;

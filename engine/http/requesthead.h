@@ -67,8 +67,13 @@ private:
     std::size_t m_largeUsed = 0;
 };
 
+// Which bytes a host may hold: nginx's request-head check also refuses controls, space and
+// DEL; lua-nginx-module's older copy (ngx.req.set_header("Host", ...)) only NUL and '/'.
+enum class HostBytes { RequestHead, LuaSetHeader };
+
 // ngx_http_validate_host: lower-cases, drops the port and a trailing dot; false for an
 // invalid host (nginx: 400 "client sent invalid host header").
-bool validateHost(std::string_view raw, std::string& host);
+bool validateHost(std::string_view raw, std::string& host,
+                  HostBytes rules = HostBytes::RequestHead);
 
 } // namespace restyscope::engine::http
