@@ -9,6 +9,8 @@
 #include "engine/debug/debugger.h"
 #include "engine/http/listener.h"
 #include "engine/http/phases.h"
+#include "engine/modules/lua/luahttpmodule.h"
+#include "engine/modules/modules.h"
 #include "engine/runtime/vm.h"
 #include "engine/sched/luamodule.h"
 #include "engine/sched/scheduler.h"
@@ -53,9 +55,10 @@ struct Engine::Impl
     asio::io_context io{1};
     std::unique_ptr<asio::signal_set> signals;
     trace::Tracer tracer;
-    std::unique_ptr<http::PhaseRunner> phases;
+    std::unique_ptr<http::PhaseEngine> phases;
     std::unique_ptr<sched::Scheduler> scheduler;
-    std::unique_ptr<sched::LuaModule> lua;
+    std::unique_ptr<modules::HttpModules> modules; // the module list; owns the Lua runtime
+    sched::LuaModule* lua = nullptr;
     std::unique_ptr<debug::Debugger> debugger;
     std::vector<std::unique_ptr<http::Listener>> listeners;
     std::string pidPath;
@@ -86,6 +89,8 @@ struct Engine::Impl
 
 Engine::Engine(EngineOptions options) : d(std::make_unique<Impl>())
 {
+    d->modules = std::make_unique<modules::HttpModules>(
+        modules::ModuleServices{[this] { return d->scheduler.get(); }, &api::installNgxApi});
     d->options = std::move(options);
     d->prefix = absolutePrefix(d->options.prefix);
     d->log.setMirrorToStderr(d->options.logToStderr);
@@ -135,7 +140,7 @@ void Engine::setErrorLogObserver(std::function<void(std::string_view line)> obse
 
 bool Engine::loadConfig(std::string& error)
 {
-    auto result = conf::loadConfig(d->prefix, d->options.confPath);
+    auto result = conf::loadConfig(d->prefix, d->options.confPath, d->modules->confHooks());
     d->notices.clear();
     for (const auto& message : result.messages) {
         d->notices.push_back("[" + std::string(trace::logLevelName(message.level)) + "] " +
@@ -169,20 +174,19 @@ bool Engine::start(std::string& error)
         d->log.write(level.value_or(trace::LogLevel::Notice), 0, message.substr(close + 2));
     }
 
-    d->phases = std::make_unique<http::PhaseRunner>(config, d->log, d->tracer);
+    d->phases = std::make_unique<http::PhaseEngine>(config, d->log, d->tracer);
     d->scheduler = std::make_unique<sched::Scheduler>(d->io, d->tracer, d->log);
     d->scheduler->setLuaLimits({d->options.luaInstructionBudget, d->options.luaMemoryLimit});
     api::setConfigPrefix(config.prefix);
     api::configureSharedDicts(config); // before init_by_lua: it may use them
-    d->lua =
-        std::make_unique<sched::LuaModule>(config, *d->scheduler, *d->phases, &api::installNgxApi);
-    std::string luaError;
-    if (!d->lua->init(luaError)) {
-        error = luaError;
-        d->log.write(trace::LogLevel::Error, 0, luaError.substr(luaError.find(']') + 2));
+    std::string moduleError;
+    const bool configured = d->modules->postConfiguration(*d->phases, moduleError);
+    d->lua = d->modules->lua().runtime();
+    if (!configured) {
+        error = moduleError;
+        d->log.write(trace::LogLevel::Error, 0, moduleError.substr(moduleError.find(']') + 2));
         return false;
     }
-    d->phases->setLuaModule(d->lua.get());
     if (config.http) {
         std::vector<std::pair<conf::ListenAddress, std::uint16_t>> moved; // conf listen, real port
         for (const auto& listen : conf::listenAddresses(*config.http)) {

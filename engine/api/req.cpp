@@ -439,7 +439,7 @@ int reqSetUriArgs(lua_State* L)
     }
     }
     request.request.args = args;
-    apiState(request).argsEmptyString = true;
+    request.argsSetEmpty = true;
     return 0;
 }
 

@@ -316,12 +316,13 @@ void checkAdjustable(lua_State* L, const sched::RequestCtx& ctx, const Query& qu
     }
     for (const auto& [name, value] : query.vars) {
         const std::string lower = lowered(name);
-        switch (variableWritable(lower)) {
+        switch (variableWritable(*ctx.http, lower)) {
         case VariableWrite::Set: break;
         case VariableWrite::NotChangeable:
             logForRequest(&ctx, 4, "variable \"" + lower + "\" not changeable");
             luaL_error(L, "failed to adjust the subrequest: %d", 500);
             break;
+        case VariableWrite::NotAssignable:
         case VariableWrite::Undefined:
             logForRequest(&ctx, 4,
                           "variable \"" + lower +

@@ -1,7 +1,8 @@
 // ngx.var (lua-resty-core's var.lua over ngx_http_lua_variable.c): reads go to the
-// request's nginx variables, numbers to the location's regex captures; writes reach the
-// variables nginx lets Lua change, and every other name fails with nginx's message for
-// it (not changeable / cannot be assigned / not found for writing).
+// request's nginx variables (the registry of http/variables.h), numbers to the location's
+// regex captures; writes reach the variables the registry marks changeable, and every
+// other name fails with nginx's message for it (not changeable / cannot be assigned /
+// not found for writing).
 
 #include "engine/api/var.h"
 #include "engine/api/api.h"
@@ -22,132 +23,6 @@
 namespace restyscope::engine::api {
 
 namespace {
-
-// nginx 1.22's built-in variables (core and the modules Debian's nginx-light loads) that
-// exist but have no way to be set: "variable \"x\" not changeable".
-constexpr std::string_view kReadOnly[] = {
-    "binary_remote_addr",
-    "body_bytes_sent",
-    "bytes_sent",
-    "connection",
-    "connection_requests",
-    "connection_time",
-    "connections_active",
-    "connections_reading",
-    "connections_waiting",
-    "connections_writing",
-    "content_length",
-    "content_type",
-    "date_gmt",
-    "date_local",
-    "document_root",
-    "document_uri",
-    "host",
-    "hostname",
-    "http2",
-    "http_cookie",
-    "http_host",
-    "http_referer",
-    "http_user_agent",
-    "http_via",
-    "http_x_forwarded_for",
-    "https",
-    "is_args",
-    "limit_conn_status",
-    "limit_req_status",
-    "msec",
-    "nginx_version",
-    "pid",
-    "pipe",
-    "proxy_protocol_addr",
-    "proxy_protocol_port",
-    "proxy_protocol_server_addr",
-    "proxy_protocol_server_port",
-    "query_string",
-    "realip_remote_addr",
-    "realip_remote_port",
-    "realpath_root",
-    "remote_addr",
-    "remote_port",
-    "remote_user",
-    "request",
-    "request_body",
-    "request_body_file",
-    "request_completion",
-    "request_filename",
-    "request_id",
-    "request_length",
-    "request_method",
-    "request_time",
-    "request_uri",
-    "scheme",
-    "sent_http_cache_control",
-    "sent_http_connection",
-    "sent_http_content_length",
-    "sent_http_content_type",
-    "sent_http_keep_alive",
-    "sent_http_last_modified",
-    "sent_http_link",
-    "sent_http_location",
-    "sent_http_transfer_encoding",
-    "server_addr",
-    "server_name",
-    "server_port",
-    "server_protocol",
-    "status",
-    "tcpinfo_rcv_space",
-    "tcpinfo_rtt",
-    "tcpinfo_rttvar",
-    "tcpinfo_snd_cwnd",
-    "time_iso8601",
-    "time_local",
-    "upstream_addr",
-    "upstream_bytes_received",
-    "upstream_bytes_sent",
-    "upstream_cache_status",
-    "upstream_connect_time",
-    "upstream_header_time",
-    "upstream_response_length",
-    "upstream_response_time",
-    "upstream_status",
-    "uri",
-};
-
-// Marked changeable but with neither a setter nor a per-request slot (browser and SSL
-// variables): "variable \"x\" cannot be assigned a value".
-constexpr std::string_view kUnassignable[] = {
-    "ancient_browser",
-    "modern_browser",
-    "msie",
-    "ssl_alpn_protocol",
-    "ssl_cipher",
-    "ssl_ciphers",
-    "ssl_client_cert",
-    "ssl_client_escaped_cert",
-    "ssl_client_fingerprint",
-    "ssl_client_i_dn",
-    "ssl_client_i_dn_legacy",
-    "ssl_client_raw_cert",
-    "ssl_client_s_dn",
-    "ssl_client_s_dn_legacy",
-    "ssl_client_serial",
-    "ssl_client_v_end",
-    "ssl_client_v_remain",
-    "ssl_client_v_start",
-    "ssl_client_verify",
-    "ssl_curve",
-    "ssl_curves",
-    "ssl_early_data",
-    "ssl_protocol",
-    "ssl_server_name",
-    "ssl_session_id",
-    "ssl_session_reused",
-};
-
-template <std::size_t N> bool listed(const std::string_view (&names)[N], std::string_view name)
-{
-    return std::find(std::begin(names), std::end(names), name) != std::end(names);
-}
 
 std::string lowered(const char* text, std::size_t len)
 {
@@ -215,23 +90,13 @@ int varGet(lua_State* L)
         lua_pushnil(L);
         return 1;
     }
-    const RequestApiState* state = findApiState(request);
-    if (name == "args" || name == "query_string") {
+    if ((name == "args" || name == "query_string") && request.request.args.empty() &&
+        !request.argsSetEmpty) {
         // Empty args are "not found" unless Lua set them to an empty string.
-        const std::string& args = request.request.args;
-        if (args.empty() && !(state && state->argsEmptyString)) {
-            lua_pushnil(L);
-        } else {
-            lua_pushlstring(L, args.data(), args.size());
-        }
+        lua_pushnil(L);
         return 1;
     }
-    if (name == "limit_rate") {
-        const std::string rate = state ? state->limitRate : std::string("0");
-        lua_pushlstring(L, rate.data(), rate.size());
-        return 1;
-    }
-    pushOptional(L, http::variableValue(request.request, name));
+    pushOptional(L, http::variableValue(request, name));
     return 1;
 }
 
@@ -254,21 +119,14 @@ int varSet(lua_State* L)
     }
     const std::string name = lowered(text, len);
     http::HttpRequest& request = *ctx->http;
-    if (name == "args") {
-        request.request.args = value;
-        apiState(request).argsEmptyString = !isNil;
-        return 0;
-    }
-    if (name == "limit_rate") {
-        // Changes the rate of the response in nginx; here only the variable.
-        apiState(request).limitRate = isNil ? std::string("0") : value;
-        return 0;
-    }
-    if (listed(kReadOnly, name)) {
+    switch (http::variablesOf(request).set(
+        request, name, isNil ? std::nullopt : std::optional<std::string_view>(value))) {
+    case VariableWrite::Set: return 0;
+    case VariableWrite::NotChangeable:
         return errorAt(L, 1, "variable \"" + name + "\" not changeable");
-    }
-    if (listed(kUnassignable, name)) {
+    case VariableWrite::NotAssignable:
         return errorAt(L, 1, "variable \"" + name + "\" cannot be assigned a value");
+    case VariableWrite::Undefined: break;
     }
     return errorAt(L, 1,
                    "variable \"" + name +
@@ -279,26 +137,14 @@ int varSet(lua_State* L)
 
 } // namespace
 
-VariableWrite variableWritable(std::string_view name)
+VariableWrite variableWritable(const http::HttpRequest& request, std::string_view name)
 {
-    if (name == "args" || name == "limit_rate") {
-        return VariableWrite::Set;
-    }
-    return listed(kReadOnly, name) ? VariableWrite::NotChangeable : VariableWrite::Undefined;
+    return http::variablesOf(request).writable(name);
 }
 
 VariableWrite setVariable(http::HttpRequest& request, std::string_view name, std::string_view value)
 {
-    if (name == "args") {
-        request.request.args = std::string(value);
-        apiState(request).argsEmptyString = true;
-        return VariableWrite::Set;
-    }
-    if (name == "limit_rate") {
-        apiState(request).limitRate = std::string(value);
-        return VariableWrite::Set;
-    }
-    return variableWritable(name);
+    return http::variablesOf(request).set(request, name, value);
 }
 
 void installVar(lua_State* L)

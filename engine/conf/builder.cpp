@@ -16,11 +16,6 @@ namespace {
 // must not be smaller.
 constexpr std::size_t ConnectionPoolSize = 64 * sizeof(void*);
 
-std::string quoted(std::string_view name)
-{
-    return "\"" + std::string(name) + "\"";
-}
-
 bool argumentsValid(unsigned rules, std::size_t count)
 {
     if (rules & AnyArgs) {
@@ -42,7 +37,9 @@ bool argumentsValid(unsigned rules, std::size_t count)
 // ngx_conf_handler's checks, in its order, then the directive's own handler.
 bool handleDirective(BuildState& state, Scope& scope, const Directive& directive)
 {
-    const DirectiveSpec* spec = findDirective(directive.name);
+    std::size_t module = 0;
+    const DirectiveSpec* spec = findDirective(directive.name, state.modules, &module);
+    state.currentModule = module;
     if (!spec) {
         return state.fail("unknown directive " + quoted(directive.name), directive);
     }
@@ -132,6 +129,38 @@ void mergeLocations(std::vector<std::unique_ptr<LocationConfig>>& locations,
     }
 }
 
+// ngx_http_block's create_*_conf calls: one conf per module for a new block.
+void createModuleConfs(const BuildState& state, ModuleConfs& confs, ConfLevel level)
+{
+    confs.assign(state.modules.size(), nullptr);
+    for (std::size_t i = 0; i < state.modules.size(); ++i) {
+        if (state.modules[i].create) {
+            confs[i] = state.modules[i].create(level);
+        }
+    }
+}
+
+// ngx_http_merge_servers / merge_locations for the modules' confs.
+void mergeModuleConfs(const BuildState& state, const ModuleConfs& parent, ModuleConfs& child,
+                      ConfLevel level)
+{
+    for (std::size_t i = 0; i < state.modules.size() && i < child.size(); ++i) {
+        if (state.modules[i].merge && parent[i] && child[i]) {
+            state.modules[i].merge(parent[i].get(), child[i].get(), level);
+        }
+    }
+}
+
+void mergeModuleLocations(const BuildState& state,
+                          std::vector<std::unique_ptr<LocationConfig>>& locations,
+                          const ModuleConfs& parent)
+{
+    for (const auto& location : locations) {
+        mergeModuleConfs(state, parent, location->modules, ConfLevel::Location);
+        mergeModuleLocations(state, location->locations, location->modules);
+    }
+}
+
 // What ngx_http_block does once http{} is read: merge every server and location, build
 // the location lookups (which finds duplicate locations), check the variables used and
 // the server names.
@@ -169,6 +198,8 @@ bool finishHttp(BuildState& state, const Directive& http)
         }
         mergeLocal(config.local, top);
         mergeLocations(config.locations, config.local);
+        mergeModuleConfs(state, state.config->http->modules, config.modules, ConfLevel::Server);
+        mergeModuleLocations(state, config.locations, config.modules);
     }
     for (const auto& server : h.servers) {
         if (const auto duplicate = indexLocations(*server->config)) {
@@ -299,6 +330,8 @@ bool handleHttp(BuildState& state, Scope&, const Directive& directive, const Dir
     Scope http;
     http.context = HttpContext;
     http.local = &state.http->local;
+    createModuleConfs(state, state.config->http->modules, ConfLevel::Http);
+    http.modules = &state.config->http->modules;
     if (!walkBlock(state, http, directive.block)) {
         return false;
     }
@@ -322,6 +355,8 @@ bool handleServer(BuildState& state, Scope&, const Directive& directive, const D
     scope.context = ServerContext;
     scope.local = &current.config->local;
     scope.server = &current;
+    createModuleConfs(state, current.config->modules, ConfLevel::Server);
+    scope.modules = &current.config->modules;
     if (!walkBlock(state, scope, directive.block)) {
         return false;
     }
@@ -420,6 +455,8 @@ bool handleLocation(BuildState& state, Scope& scope, const Directive& directive,
     inner.local = &current.local;
     inner.server = scope.server;
     inner.location = &current;
+    createModuleConfs(state, current.modules, ConfLevel::Location);
+    inner.modules = &current.modules;
     if (!walkBlock(state, inner, directive.block)) {
         return false;
     }
@@ -458,10 +495,12 @@ bool handleTypes(BuildState& state, Scope& scope, const Directive& directive, co
 } // namespace detail
 
 LoadResult buildConfig(const ParseResult& parsed, const std::string& prefix,
-                       const std::string& confFile, const VariableCheck& isVariable)
+                       const std::string& confFile, const VariableCheck& isVariable,
+                       std::span<const ModuleConfHooks> modules)
 {
     detail::BuildState state;
     state.isVariable = isVariable;
+    state.modules = modules;
     state.prefix = prefix;
     state.confPrefix = confFile.substr(0, confFile.rfind('/') + 1);
     state.config = std::make_unique<Config>();
@@ -500,8 +539,14 @@ LoadResult buildConfig(const ParseResult& parsed, const std::string& prefix,
     return result;
 }
 
-LoadResult loadConfig(const std::string& prefixArg, const std::string& confPath,
+LoadResult loadConfig(const std::string& prefix, const std::string& confPath,
                       const VariableCheck& isVariable)
+{
+    return loadConfig(prefix, confPath, {}, isVariable);
+}
+
+LoadResult loadConfig(const std::string& prefixArg, const std::string& confPath,
+                      std::span<const ModuleConfHooks> modules, const VariableCheck& isVariable)
 {
     std::string prefix = prefixArg.empty() ? std::string("./") : prefixArg;
     if (!prefix.starts_with('/')) {
@@ -515,7 +560,7 @@ LoadResult loadConfig(const std::string& prefixArg, const std::string& confPath,
     }
     const std::string confFile = confPath.starts_with('/') ? confPath : prefix + confPath;
     const std::string confPrefix = confFile.substr(0, confFile.rfind('/') + 1);
-    return buildConfig(parseConfFile(confFile, confPrefix), prefix, confFile, isVariable);
+    return buildConfig(parseConfFile(confFile, confPrefix), prefix, confFile, isVariable, modules);
 }
 
 } // namespace restyscope::engine::conf

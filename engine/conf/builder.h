@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,9 +44,15 @@ using VariableCheck = std::function<bool(std::string_view name)>;
 // directory, error_log and pid against the prefix, as in nginx.
 LoadResult loadConfig(const std::string& prefix, const std::string& confPath,
                       const VariableCheck& isVariable = {});
+// The same with the modules' directives and conf slots (one entry per module of the
+// module list, in its order: conf slots are indexed by that position).
+LoadResult loadConfig(const std::string& prefix, const std::string& confPath,
+                      std::span<const ModuleConfHooks> modules,
+                      const VariableCheck& isVariable = {});
 // The same from an already parsed tree. `prefix` and `confFile` absolute.
 LoadResult buildConfig(const ParseResult& parsed, const std::string& prefix,
-                       const std::string& confFile, const VariableCheck& isVariable = {});
+                       const std::string& confFile, const VariableCheck& isVariable = {},
+                       std::span<const ModuleConfHooks> modules = {});
 
 // "emerg", "alert", ... "debug": the level names nginx prints in brackets.
 using trace::logLevelName;

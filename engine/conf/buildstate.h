@@ -1,11 +1,12 @@
 #pragma once
 // Design: what the builder's files share (builder.cpp walks the tree and owns the blocks,
-// directives.cpp / luadirectives.cpp / listen.cpp hold the directive handlers). Internal
-// to engine/conf; nothing outside includes it.
+// directives.cpp / luadirectives.cpp / listen.cpp hold the directive handlers). Modules
+// include it for their own directive handlers (conf/moduleconf.h).
 
 #include "engine/conf/builder.h"
 #include "engine/conf/config.h"
 #include "engine/conf/parser.h"
+#include "engine/conf/values.h"
 
 #include <map>
 #include <memory>
@@ -95,6 +96,7 @@ struct Scope
     LocationConfig* location = nullptr;
     std::set<std::string> seen;
     std::map<std::string, std::string> mimeTypes; // types{} extension -> type, for warnings
+    ModuleConfs* modules = nullptr; // the modules' confs of this block (http and below)
 };
 
 struct BuildState
@@ -111,8 +113,10 @@ struct BuildState
     bool modulesUsed = false; // events{} or http{} seen: load_module is too late after
     bool mainErrorLogSet = false;
     VariableCheck isVariable;
-    std::vector<std::string> variables; // used in complex values, in order of first use
-    std::set<std::string> captureNames; // named captures of location/server_name regexes
+    std::vector<std::string> variables;       // used in complex values, in order of first use
+    std::set<std::string> captureNames;       // named captures of location/server_name regexes
+    std::span<const ModuleConfHooks> modules; // the module list's directives and conf hooks
+    std::size_t currentModule = 0;            // whose directive is being handled
 
     // Records an nginx error reported at the directive ("... in FILE:LINE").
     bool fail(std::string_view message, const Directive& directive,
@@ -153,7 +157,17 @@ struct DirectiveSpec
     bool duplicateCheck = false; // ignored directives: nginx's slot reports "is duplicate"
 };
 
-const DirectiveSpec* findDirective(std::string_view name);
+// The core tables, then each module's table in module-list order; *module is set to the
+// module's index for a module's directive.
+const DirectiveSpec* findDirective(std::string_view name,
+                                   std::span<const ModuleConfHooks> modules = {},
+                                   std::size_t* module = nullptr);
+
+// The conf of the module whose directive is being handled, in the block being read.
+template <typename T> T& moduleConf(BuildState& state, Scope& scope)
+{
+    return *static_cast<T*>((*scope.modules)[state.currentModule].get());
+}
 
 // "on"/"off" in any case, else nginx's "it must be \"on\" or \"off\"" error.
 bool parseFlag(BuildState& state, const Directive& directive, bool& value);

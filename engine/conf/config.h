@@ -6,6 +6,7 @@
 // reads the matched LocationConfig.
 
 #include "engine/conf/complexvalue.h"
+#include "engine/conf/moduleconf.h"
 #include "engine/conf/regex.h"
 #include "engine/trace/loglevel.h"
 
@@ -90,6 +91,7 @@ struct LocationConfig
     std::optional<LuaHandler> contentByLua;   // not inherited, as in nginx
     std::vector<std::unique_ptr<LocationConfig>> locations; // nested, in config order
     std::shared_ptr<const LocationIndex> index; // lookup over `locations` (indexLocations())
+    ModuleConfs modules;                        // the modules' location confs, merged
 };
 
 struct ListenAddress
@@ -117,6 +119,7 @@ struct ServerConfig
     bool ignoreInvalidHeaders = true;
     bool mergeSlashes = true;
     bool underscoresInHeaders = false;
+    ModuleConfs modules; // the modules' server confs, merged
 };
 
 struct HttpConfig
@@ -133,6 +136,7 @@ struct HttpConfig
         SourceLocation where;
     };
     std::vector<SharedDict> sharedDicts;
+    ModuleConfs modules; // the modules' http-level confs
 };
 
 struct Config

@@ -20,29 +20,16 @@ namespace {
 
 constexpr unsigned AnyHttp = HttpContext | ServerContext | LocationContext;
 
-std::string quoted(std::string_view name)
-{
-    return "\"" + std::string(name) + "\"";
-}
-
-bool equalsNoCase(std::string_view a, std::string_view b)
-{
-    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-        auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c; };
-        return lower(x) == lower(y);
-    });
-}
-
 } // namespace
 
 bool parseFlag(BuildState& state, const Directive& directive, bool& value)
 {
     const std::string& text = directive.args[0];
-    if (equalsNoCase(text, "on")) {
+    if (equalsIgnoreCase(text, "on")) {
         value = true;
         return true;
     }
-    if (equalsNoCase(text, "off")) {
+    if (equalsIgnoreCase(text, "off")) {
         value = false;
         return true;
     }
@@ -70,8 +57,8 @@ bool checkValue(BuildState& state, const Directive& directive, ValueKind kind)
     case ValueKind::Sec:
         return parseTime(value, true) ? true : state.failDirective("invalid value", directive);
     case ValueKind::ServerTokens:
-        if (equalsNoCase(value, "on") || equalsNoCase(value, "off") ||
-            equalsNoCase(value, "build")) {
+        if (equalsIgnoreCase(value, "on") || equalsIgnoreCase(value, "off") ||
+            equalsIgnoreCase(value, "build")) {
             return true;
         }
         return state.fail("invalid value " + quoted(value), directive);
@@ -342,7 +329,7 @@ bool handleServerTokens(BuildState& state, Scope& scope, const Directive& direct
     if (!checkValue(state, directive, ValueKind::ServerTokens)) {
         return false;
     }
-    scope.local->serverTokens = !equalsNoCase(directive.args[0], "off");
+    scope.local->serverTokens = !equalsIgnoreCase(directive.args[0], "off");
     return true;
 }
 
@@ -536,7 +523,8 @@ constexpr DirectiveSpec coreDirectives[] = {
 
 } // namespace
 
-const DirectiveSpec* findDirective(std::string_view name)
+const DirectiveSpec* findDirective(std::string_view name, std::span<const ModuleConfHooks> modules,
+                                   std::size_t* module)
 {
     for (const DirectiveSpec& spec : coreDirectives) {
         if (spec.name == name) {
@@ -546,6 +534,16 @@ const DirectiveSpec* findDirective(std::string_view name)
     for (const DirectiveSpec& spec : luaDirectives()) {
         if (spec.name == name) {
             return &spec;
+        }
+    }
+    for (std::size_t i = 0; i < modules.size(); ++i) {
+        for (const DirectiveSpec& spec : modules[i].directives) {
+            if (spec.name == name) {
+                if (module) {
+                    *module = i;
+                }
+                return &spec;
+            }
         }
     }
     return nullptr;

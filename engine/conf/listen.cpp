@@ -17,11 +17,6 @@ namespace restyscope::engine::conf::detail {
 
 namespace {
 
-std::string quoted(std::string_view name)
-{
-    return "\"" + std::string(name) + "\"";
-}
-
 std::string lowercase(std::string_view text)
 {
     std::string out(text);

@@ -11,11 +11,6 @@ namespace {
 
 constexpr unsigned AnyHttp = HttpContext | ServerContext | LocationContext;
 
-std::string quoted(std::string_view name)
-{
-    return "\"" + std::string(name) + "\"";
-}
-
 // "content_by_lua_block" -> "content_by_lua"
 std::string handlerTag(std::string_view name)
 {

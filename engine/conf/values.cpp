@@ -1,5 +1,7 @@
 #include "engine/conf/values.h"
 
+#include <algorithm>
+
 #include <limits>
 
 namespace restyscope::engine::conf {
@@ -193,6 +195,19 @@ std::optional<std::int64_t> parseTime(std::string_view text, bool seconds)
         return std::nullopt;
     }
     return total + value;
+}
+
+std::string quoted(std::string_view name)
+{
+    return "\"" + std::string(name) + "\"";
+}
+
+bool equalsIgnoreCase(std::string_view a, std::string_view b)
+{
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+        auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c; };
+        return lower(x) == lower(y);
+    });
 }
 
 } // namespace restyscope::engine::conf

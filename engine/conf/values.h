@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace restyscope::engine::conf {
@@ -17,5 +18,10 @@ std::optional<std::int64_t> parseOffset(std::string_view text);
 // "10s", "1m 30s", "500ms", "1h", plain number = seconds (ngx_parse_time). In
 // milliseconds unless `seconds`, which is nginx's "is_sec" form ("ms" not allowed).
 std::optional<std::int64_t> parseTime(std::string_view text, bool seconds = false);
+
+// `"name"`: how nginx quotes a name in its messages.
+std::string quoted(std::string_view name);
+// ASCII case-insensitive equality (nginx's ngx_strcasecmp on equal lengths).
+bool equalsIgnoreCase(std::string_view a, std::string_view b);
 
 } // namespace restyscope::engine::conf

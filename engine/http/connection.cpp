@@ -12,15 +12,6 @@
 
 namespace restyscope::engine::http {
 
-namespace {
-
-bool isHttp11OrLater(const Request& r)
-{
-    return r.httpMajor > 1 || (r.httpMajor == 1 && r.httpMinor >= 1);
-}
-
-} // namespace
-
 // http-parser state for one connection; one message at a time (paused between them).
 struct Connection::Parser
 {
@@ -442,9 +433,9 @@ void Connection::startRequest()
         invalidText = "client sent duplicate header line: \"Transfer-Encoding: " +
                       *duplicateTransferEncoding +
                       "\", previous value: \"Transfer-Encoding: " + *transferEncoding + "\"";
-    } else if (invalidText.empty() && isHttp11OrLater(r) && !hostHeader) {
+    } else if (invalidText.empty() && r.isHttp11OrLater() && !hostHeader) {
         invalidText = "client sent HTTP/1.1 request without \"Host\" header";
-    } else if (invalidText.empty() && transferEncoding && !isHttp11OrLater(r)) {
+    } else if (invalidText.empty() && transferEncoding && !r.isHttp11OrLater()) {
         invalidText = "client sent HTTP/1.0 request with \"Transfer-Encoding\" header";
     }
     if (!invalidText.empty()) {
@@ -576,21 +567,11 @@ void Connection::sendSpecialResponse(HttpRequest& request, int status)
         headers.contentType = "text/html";
     }
     headers.contentLength = static_cast<std::int64_t>(page.size());
-    ResponseOptions options = request.responseOptions;
-    options.bufferWholeBody = false;
-    if (!request.m_writer) {
-        request.m_writer = std::make_unique<ResponseWriter>(m_out);
-    }
-    request.runHeaderFilter();
-    if (page.empty()) {
-        // nginx sends no Content-Type when it has no page for the status.
-        headers.contentType.clear();
-        options.defaultType.clear();
-    }
-    request.m_keepAlive =
-        request.m_writer->sendHeader(request.request, headers, options,
-                                     request.m_keepAlive && request.keepaliveTimeout.count() > 0);
-    request.m_writer->sendBody(page, true, true);
+    // The page goes through the filter chains like any response (ngx_http_send_special_response).
+    request.m_specialPage =
+        page.empty() ? HttpRequest::SpecialPage::Empty : HttpRequest::SpecialPage::Html;
+    request.sendHeader();
+    request.output(page, true, true);
 }
 
 void Connection::finishRequest(HttpRequest& request, int rc)
@@ -615,7 +596,7 @@ void Connection::finishRequest(HttpRequest& request, int rc)
             request.sendHeader();
         }
         if (request.m_writer && !request.m_writer->lastSent()) {
-            request.m_writer->sendBody({}, true, true);
+            request.output({}, true, true); // the last buffer, through the body filters
         }
     }
     if (request.m_bodyState == HttpRequest::BodyState::Unread) {

@@ -6,6 +6,7 @@
 // input buffer until the previous request is finalized, as in nginx.
 
 #include "engine/http/chunked.h"
+#include "engine/http/filters.h"
 #include "engine/http/request.h"
 #include "engine/http/requesthead.h"
 #include "engine/http/response.h"
@@ -25,6 +26,7 @@ namespace restyscope::engine::http {
 
 class Connection;
 class HttpRequest;
+class VariableRegistry;
 
 // The phase runner. Called on the engine thread when a request header is complete.
 class RequestHandler
@@ -110,11 +112,45 @@ public:
     // Runs once when the request is finalized (ngx_http_cleanup_add).
     void addCleanup(std::function<void()> cleanup) { m_cleanups.push_back(std::move(cleanup)); }
 
-    // The Lua module's per-request state (owned here until the request ends).
-    std::shared_ptr<void> luaCtx;
-    // Runs just before the response header is serialised (nginx's header filter chain,
-    // where header_filter_by_lua* sits); it may still change status and headers.
-    std::function<void(HttpRequest&)> headerFilter;
+    // Per-request module contexts (nginx's r->ctx): one value per key, the key being the
+    // module (or the layer) that owns it. Owned here until the request ends.
+    template <typename T> T* ctx(const void* key) const
+    {
+        for (const auto& [owner, value] : m_ctx) {
+            if (owner == key) {
+                return static_cast<T*>(value.get());
+            }
+        }
+        return nullptr;
+    }
+    template <typename T> std::shared_ptr<T> sharedCtx(const void* key) const
+    {
+        for (const auto& [owner, value] : m_ctx) {
+            if (owner == key) {
+                return std::static_pointer_cast<T>(value);
+            }
+        }
+        return nullptr;
+    }
+    // Sets (or with null, drops) key's context.
+    void setCtx(const void* key, std::shared_ptr<void> value);
+
+    // The output filter chains the response passes (set by the phase engine; without
+    // them the writer gets the response directly) and the variables it reads.
+    const FilterChains* filters = nullptr;
+    const VariableRegistry* variables = nullptr;
+    bool argsSetEmpty = false;   // $args was set to "" (found) rather than left empty
+    std::string limitRate = "0"; // $limit_rate as last set
+    // The phase engine's place in its handler table (ngx_http_request_t's phase_handler)
+    // and the location's content handler found by find-config (r->content_handler).
+    std::size_t phaseHandler = 0;
+    const void* contentHandler = nullptr;
+    bool uriChanged = false; // a rewrite changed the URI: find-config runs again
+
+    // The end of the header chain: the header goes to the capture or is serialised.
+    int headerWriteFilter();
+    // The end of the body chain: the buffer goes to the capture or the writer.
+    int bodyWriteFilter(BodyBuffer buffer);
 
     // ngx_http_subrequest: a child of parent on the same connection whose response is
     // captured, not sent; body is its request body (the body option or the forwarded one).
@@ -130,9 +166,11 @@ private:
     friend class Connection;
     enum class BodyState { Unread, Reading, Discarding, Done };
 
+    enum class SpecialPage { None, Html, Empty };
+
     void startBody();
     void finishSubrequest(int rc);
-    void runHeaderFilter();
+    void runHeaderFilters();
 
     Connection* m_connection = nullptr;
     std::unique_ptr<ResponseWriter> m_writer;
@@ -151,6 +189,8 @@ private:
     std::weak_ptr<HttpRequest> m_parent;
     std::function<void()> m_subrequestDone;
     bool m_inHeaderFilter = false;
+    SpecialPage m_specialPage = SpecialPage::None; // an error page is going out
+    std::vector<std::pair<const void*, std::shared_ptr<void>>> m_ctx;
 };
 
 class Connection

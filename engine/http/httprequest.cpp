@@ -7,14 +7,22 @@
 
 namespace restyscope::engine::http {
 
-namespace {
-
-bool isHttp11OrLater(const Request& r)
+void HttpRequest::setCtx(const void* key, std::shared_ptr<void> value)
 {
-    return r.httpMajor > 1 || (r.httpMajor == 1 && r.httpMinor >= 1);
+    for (auto it = m_ctx.begin(); it != m_ctx.end(); ++it) {
+        if (it->first == key) {
+            if (value) {
+                it->second = std::move(value);
+            } else {
+                m_ctx.erase(it);
+            }
+            return;
+        }
+    }
+    if (value) {
+        m_ctx.emplace_back(key, std::move(value));
+    }
 }
-
-} // namespace
 
 bool HttpRequest::sendHeader()
 {
@@ -25,7 +33,7 @@ bool HttpRequest::sendHeader()
             if (headersOut.status == 0) {
                 headersOut.status = 200;
             }
-            runHeaderFilter();
+            runHeaderFilters();
         }
         m_capture->headerSent = true;
         return true;
@@ -37,44 +45,87 @@ bool HttpRequest::sendHeader()
         m_writer = std::make_unique<ResponseWriter>(m_connection->m_out);
     }
     if (!m_writer->headerSent()) {
-        runHeaderFilter();
-        m_keepAlive = m_writer->sendHeader(request, headersOut, responseOptions,
-                                           m_keepAlive && keepaliveTimeout.count() > 0);
+        runHeaderFilters();
     }
     return true;
+}
+
+void HttpRequest::runHeaderFilters()
+{
+    // A filter that sends the header itself (ngx.send_headers in header_filter_by_lua)
+    // reaches the writer directly.
+    if (!filters || m_inHeaderFilter) {
+        headerWriteFilter();
+        return;
+    }
+    m_inHeaderFilter = true;
+    filters->header(*this);
+    m_inHeaderFilter = false;
+}
+
+int HttpRequest::headerWriteFilter()
+{
+    if (m_capture) {
+        m_capture->headerSent = true;
+        return kNgxOk;
+    }
+    if (!m_connection || !m_writer) {
+        return kNgxError;
+    }
+    if (m_writer->headerSent()) {
+        return kNgxOk;
+    }
+    const bool keepAlive = m_keepAlive && keepaliveTimeout.count() > 0;
+    if (m_specialPage == SpecialPage::None) {
+        m_keepAlive = m_writer->sendHeader(request, headersOut, responseOptions, keepAlive);
+        return kNgxOk;
+    }
+    // nginx's special response: never buffered, and with no page no Content-Type at all.
+    ResponseOptions options = responseOptions;
+    options.bufferWholeBody = false;
+    if (m_specialPage == SpecialPage::Empty) {
+        headersOut.contentType.clear();
+        options.defaultType.clear();
+    }
+    m_keepAlive = m_writer->sendHeader(request, headersOut, options, keepAlive);
+    return kNgxOk;
 }
 
 bool HttpRequest::output(std::string_view data, bool flush, bool last)
 {
-    if (m_capture) {
-        sendHeader();
-        if (!m_capture->lastSeen) {
-            if (!request.headOnly) {
-                m_capture->body.append(data);
-            }
-            // A header-only response never passes its last buffer to the capture filter.
-            m_capture->lastSeen = last && !request.headOnly;
-        }
-        return true;
-    }
     if (!sendHeader()) {
         return false;
     }
-    const std::size_t before = m_connection->m_out.size();
-    m_writer->sendBody(data, flush, last);
-    if (m_connection->m_out.size() != before) {
-        m_connection->m_transport.wake();
+    const BodyBuffer buffer{data, flush, last};
+    if (filters) {
+        filters->body(*this, buffer);
+    } else {
+        bodyWriteFilter(buffer);
     }
     return true;
 }
 
-void HttpRequest::runHeaderFilter()
+int HttpRequest::bodyWriteFilter(BodyBuffer buffer)
 {
-    if (headerFilter && !m_inHeaderFilter) {
-        m_inHeaderFilter = true;
-        headerFilter(*this);
-        m_inHeaderFilter = false;
+    if (m_capture) {
+        if (!m_capture->lastSeen) {
+            if (!request.headOnly) {
+                m_capture->body.append(buffer.data);
+            }
+            // A header-only response never passes its last buffer to the capture filter.
+            m_capture->lastSeen = buffer.last && !request.headOnly;
+        }
+        return kNgxOk;
     }
+    if (!m_connection || !m_writer) {
+        return kNgxError;
+    }
+    const std::size_t before = m_connection->m_out.size();
+    m_writer->sendBody(buffer.data, buffer.flush, buffer.last);
+    if (m_connection->m_out.size() != before) {
+        m_connection->m_transport.wake();
+    }
+    return kNgxOk;
 }
 
 bool HttpRequest::bodyDataSent() const
@@ -151,7 +202,8 @@ std::shared_ptr<HttpRequest> HttpRequest::makeSubrequest(const std::shared_ptr<H
     child->m_capture = std::make_unique<CapturedResponse>();
     child->m_parent = parent;
     child->m_subrequestDone = std::move(onDone);
-    child->headerFilter = parent->headerFilter;
+    child->filters = parent->filters;
+    child->variables = parent->variables;
     // A subrequest never reads the connection: its body is all there is.
     child->m_body = std::move(body);
     child->m_bodyState = BodyState::Done;
@@ -208,7 +260,7 @@ void HttpRequest::startBody()
     // discarded, as ngx_http_test_expect does (even when the body came with the head).
     const std::string* expect = request.header("Expect");
     if (!m_continueSent && !headerSent() && expect && equalsIgnoreCase(*expect, "100-continue") &&
-        isHttp11OrLater(request) && (request.contentLength > 0 || request.chunked)) {
+        request.isHttp11OrLater() && (request.contentLength > 0 || request.chunked)) {
         m_continueSent = true;
         c.m_out.append("HTTP/1.1 100 Continue\r\n\r\n");
         c.m_transport.wake();

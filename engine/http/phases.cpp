@@ -1,5 +1,7 @@
 #include "engine/http/phases.h"
 
+#include "engine/http/module.h"
+
 #include "engine/conf/config.h"
 #include "engine/conf/locationmatcher.h"
 #include "engine/conf/servermatcher.h"
@@ -8,17 +10,9 @@
 #include "engine/trace/errorlog.h"
 #include "engine/trace/tracer.h"
 
-#include <sys/stat.h>
-
 namespace restyscope::engine::http {
 
 namespace {
-
-std::string evaluate(const conf::ComplexValue& value, const Request& request)
-{
-    return value.evaluate(
-        [&request](std::string_view name) { return variableValue(request, name); });
-}
 
 // ngx_http_set_content_type: the URI's extension in types{}, else default_type.
 std::string contentTypeFor(const std::string& uri, const conf::LocalConf& local)
@@ -78,19 +72,118 @@ std::string logContext(const Request& request)
     return text;
 }
 
-PhaseRunner::PhaseRunner(const conf::Config& config, trace::ErrorLog& log, trace::Tracer& tracer)
-    : m_config(config), m_log(log), m_tracer(tracer),
+const char* phaseName(Phase phase)
+{
+    static constexpr const char* names[kPhaseCount] = {
+        "post-read", "server-rewrite", "find-config", "rewrite", "post-rewrite", "pre-access",
+        "access",    "post-access",    "pre-content", "content", "log"};
+    return names[static_cast<int>(phase)];
+}
+
+// One entry of the flattened handler table (ngx_http_phase_handler_t).
+struct PhaseEngine::Entry
+{
+    enum class Checker {
+        Generic,
+        Rewrite,
+        FindConfig,
+        PostRewrite,
+        Access,
+        ContentHandler,
+        Content
+    };
+    Checker checker = Checker::Generic;
+    Phase phase = Phase::PostRead;
+    const HttpModule* module = nullptr;
+    PhaseHandler handler;
+    std::size_t next = 0; // the first entry of the following phase
+};
+
+PhaseEngine::PhaseEngine(const conf::Config& config, trace::ErrorLog& log, trace::Tracer& tracer)
+    : m_config(config), m_log(log), m_tracer(tracer), m_registered(kPhaseCount),
       m_serverToken("restyscope/" RESTYSCOPE_VERSION)
 {
 }
 
-const conf::ServerConfig* PhaseRunner::selectServer(const std::string& address, std::uint16_t port,
+PhaseEngine::~PhaseEngine() = default;
+
+void PhaseEngine::addHandler(Phase phase, const HttpModule& module, PhaseHandler handler,
+                             Order order)
+{
+    m_registered[static_cast<int>(phase)].push_back({&module, std::move(handler), order});
+}
+
+void PhaseEngine::addLogHandler(const HttpModule& module, LogHandler handler)
+{
+    m_logHandlers.emplace_back(&module, std::move(handler));
+}
+
+void PhaseEngine::addContentHandlerLookup(ContentHandlerLookup lookup)
+{
+    m_contentLookups.push_back(std::move(lookup));
+}
+
+void PhaseEngine::init()
+{
+    // ngx_http_init_phase_handlers: find-config, post-rewrite and the content handler
+    // always have an entry; other phases only their handlers.
+    m_table.clear();
+    std::vector<std::size_t> firstOf(kPhaseCount + 1, 0);
+    for (int p = 0; p < kPhaseCount; ++p) {
+        const auto phase = static_cast<Phase>(p);
+        firstOf[p] = m_table.size();
+        auto add = [&](Entry::Checker checker, const HttpModule* module, PhaseHandler handler) {
+            m_table.push_back({checker, phase, module, std::move(handler), 0});
+        };
+        // nginx's order: the last registered first, then those that asked to run last.
+        auto addAll = [&](Entry::Checker checker) {
+            const auto& registered = m_registered[p];
+            for (auto it = registered.rbegin(); it != registered.rend(); ++it) {
+                if (it->order == Order::Nginx) {
+                    add(checker, it->module, it->handler);
+                }
+            }
+            for (const auto& handler : registered) {
+                if (handler.order == Order::LastInPhase) {
+                    add(checker, handler.module, handler.handler);
+                }
+            }
+        };
+        switch (phase) {
+        case Phase::FindConfig: add(Entry::Checker::FindConfig, nullptr, {}); break;
+        case Phase::PostRewrite: add(Entry::Checker::PostRewrite, nullptr, {}); break;
+        case Phase::Content:
+            add(Entry::Checker::ContentHandler, nullptr, {});
+            addAll(Entry::Checker::Content);
+            break;
+        case Phase::Log: break; // run when the request ends (runLogPhase)
+        default: {
+            const Entry::Checker checker = phase == Phase::ServerRewrite || phase == Phase::Rewrite
+                                               ? Entry::Checker::Rewrite
+                                           : phase == Phase::Access ? Entry::Checker::Access
+                                                                    : Entry::Checker::Generic;
+            addAll(checker);
+            break;
+        }
+        }
+    }
+    firstOf[kPhaseCount] = m_table.size();
+    for (Entry& entry : m_table) {
+        entry.next = firstOf[static_cast<int>(entry.phase) + 1];
+    }
+    m_serverRewriteIndex = firstOf[static_cast<int>(Phase::ServerRewrite)];
+    m_findConfigIndex = firstOf[static_cast<int>(Phase::FindConfig)];
+    m_rewriteIndex = firstOf[static_cast<int>(Phase::Rewrite)];
+    m_postRewriteIndex = firstOf[static_cast<int>(Phase::PostRewrite)];
+}
+
+const conf::ServerConfig* PhaseEngine::selectServer(const std::string& address, std::uint16_t port,
                                                     const std::string& host) const
 {
     return m_config.http ? conf::findServer(*m_config.http, address, port, host) : nullptr;
 }
 
-void PhaseRunner::configureForServer(HttpRequest& request) const
+void PhaseEngine::configureForServer(HttpRequest& request) const
 {
     Request& r = request.request;
     request.responseOptions.serverToken = m_serverToken;
@@ -118,9 +211,17 @@ void PhaseRunner::configureForServer(HttpRequest& request) const
     }
 }
 
-void PhaseRunner::handleRequest(const std::shared_ptr<HttpRequest>& request)
+void PhaseEngine::handleRequest(const std::shared_ptr<HttpRequest>& request)
 {
     configureForServer(*request);
+    request->filters = &m_filters;
+    request->variables = &m_variables;
+    // nginx's log phase runs when the main request is freed; RequestEnd follows it.
+    request->addCleanup([this, weak = std::weak_ptr<HttpRequest>(request)] {
+        if (auto ended = weak.lock()) {
+            runLogPhase(ended);
+        }
+    });
     if (m_tracer.enabled()) {
         const Request& r = request->request;
         RESTYSCOPE_PROBE(m_tracer, RequestBegin,
@@ -136,21 +237,10 @@ void PhaseRunner::handleRequest(const std::shared_ptr<HttpRequest>& request)
             }
         });
     }
-    request->headerFilter = [this](HttpRequest& r) {
-        if (m_lua) {
-            m_lua->headerFilter(r);
-        }
-    };
-    // nginx's log phase runs when the main request is freed.
-    request->addCleanup([this, weak = std::weak_ptr<HttpRequest>(request)] {
-        if (auto ended = weak.lock(); ended && m_lua) {
-            m_lua->log(ended);
-        }
-    });
-    run(request, Phase::ServerRewrite);
+    startRequest(request, 0);
 }
 
-void PhaseRunner::startSubrequest(const std::shared_ptr<HttpRequest>& child)
+void PhaseEngine::startSubrequest(const std::shared_ptr<HttpRequest>& child)
 {
     if (m_tracer.enabled()) {
         const Request& r = child->request;
@@ -173,11 +263,20 @@ void PhaseRunner::startSubrequest(const std::shared_ptr<HttpRequest>& child)
             }
         });
     }
+    child->filters = &m_filters;
+    child->variables = &m_variables;
     // ngx_http_subrequest: an internal request that starts at server rewrite.
-    run(child, Phase::ServerRewrite);
+    startRequest(child, m_serverRewriteIndex);
 }
 
-void PhaseRunner::internalRedirect(const std::shared_ptr<HttpRequest>& request, std::string uri,
+void PhaseEngine::startRequest(const std::shared_ptr<HttpRequest>& request, std::size_t at)
+{
+    request->phaseHandler = at;
+    request->uriChanged = false;
+    run(request);
+}
+
+void PhaseEngine::internalRedirect(const std::shared_ptr<HttpRequest>& request, std::string uri,
                                    std::string args)
 {
     Request& r = request->request;
@@ -191,6 +290,7 @@ void PhaseRunner::internalRedirect(const std::shared_ptr<HttpRequest>& request, 
     }
     r.captures.clear();
     r.namedCaptures.clear();
+    request->contentHandler = nullptr;
     if (!uri.empty() && uri.front() == '@') {
         // A named location: the URI stays, the phases start at rewrite.
         r.location = r.server ? conf::findNamedLocation(*r.server, uri) : nullptr;
@@ -201,87 +301,207 @@ void PhaseRunner::internalRedirect(const std::shared_ptr<HttpRequest>& request, 
             return;
         }
         applyLocalConf(*request, r.location->local);
-        run(request, Phase::Rewrite);
+        for (const auto& lookup : m_contentLookups) {
+            if (const ContentHandler* handler = lookup(*request)) {
+                request->contentHandler = handler;
+                break;
+            }
+        }
+        startRequest(request, m_rewriteIndex);
         return;
     }
     r.uri = std::move(uri);
     r.args = std::move(args);
     r.location = nullptr;
-    run(request, Phase::ServerRewrite);
+    startRequest(request, m_serverRewriteIndex);
 }
 
-void PhaseRunner::rewriteJump(const std::shared_ptr<HttpRequest>& request)
+void PhaseEngine::rewriteJump(const std::shared_ptr<HttpRequest>& request)
 {
+    // The rewrite phase ends with the URI changed: post-rewrite sends it back to find-config.
+    request->uriChanged = true;
+    request->phaseHandler = m_postRewriteIndex;
+    run(request);
+}
+
+void PhaseEngine::resume(const std::shared_ptr<HttpRequest>& request, int rc)
+{
+    if (request->finalized()) {
+        return;
+    }
+    if (check(request, rc)) {
+        run(request);
+    }
+}
+
+int PhaseEngine::callHandler(const std::shared_ptr<HttpRequest>& request, const Entry& entry)
+{
+    if (!m_tracer.enabled()) {
+        return entry.handler(request);
+    }
+    const std::uint64_t id = request->request.id;
+    const std::string what =
+        std::string(phaseName(entry.phase)) + " " + std::string(entry.module->name());
+    RESTYSCOPE_PROBE(m_tracer, HandlerEnter,
+                     .request(id).value(static_cast<std::int64_t>(entry.phase)).text(what));
+    const int rc = entry.handler(request);
+    RESTYSCOPE_PROBE(m_tracer, HandlerLeave, .request(id).value(rc).text(what));
+    return rc;
+}
+
+void PhaseEngine::run(const std::shared_ptr<HttpRequest>& request)
+{
+    while (!request->finalized() && request->phaseHandler < m_table.size()) {
+        const Entry& entry = m_table[request->phaseHandler];
+        int rc = kNgxDeclined;
+        switch (entry.checker) {
+        case Entry::Checker::FindConfig:
+            if (!findConfig(request)) {
+                return;
+            }
+            ++request->phaseHandler;
+            continue;
+        case Entry::Checker::PostRewrite:
+            if (!postRewrite(request)) {
+                return;
+            }
+            continue;
+        case Entry::Checker::Access:
+            // ngx_http_core_access_phase skips every access handler of a subrequest.
+            if (request->isSubrequest()) {
+                request->phaseHandler = entry.next;
+                continue;
+            }
+            rc = callHandler(request, entry);
+            break;
+        case Entry::Checker::ContentHandler:
+            if (!request->contentHandler) {
+                ++request->phaseHandler;
+                continue;
+            }
+            rc = static_cast<const ContentHandler*>(request->contentHandler)->handler(request);
+            break;
+        default: rc = callHandler(request, entry); break;
+        }
+        if (!check(request, rc)) {
+            return;
+        }
+    }
+}
+
+bool PhaseEngine::check(const std::shared_ptr<HttpRequest>& request, int rc)
+{
+    if (request->phaseHandler >= m_table.size()) {
+        return false;
+    }
+    const Entry& entry = m_table[request->phaseHandler];
+    switch (entry.checker) {
+    case Entry::Checker::Rewrite: return rewriteChecker(request, entry, rc) == kNgxAgain;
+    case Entry::Checker::Access: return accessChecker(request, entry, rc) == kNgxAgain;
+    case Entry::Checker::ContentHandler:
+    case Entry::Checker::Content: return contentChecker(request, entry, rc) == kNgxAgain;
+    default: return genericChecker(request, entry, rc) == kNgxAgain;
+    }
+}
+
+// The checkers answer kNgxAgain to go on with the request's (moved) entry, kNgxOk to stop.
+int PhaseEngine::genericChecker(const std::shared_ptr<HttpRequest>& request, const Entry& entry,
+                                int rc)
+{
+    if (rc == kNgxOk) {
+        request->phaseHandler = entry.next;
+        return kNgxAgain;
+    }
+    if (rc == kNgxDeclined) {
+        ++request->phaseHandler;
+        return kNgxAgain;
+    }
+    if (rc == kNgxAgain || rc == kNgxDone) {
+        return kNgxOk;
+    }
+    request->finalize(rc);
+    return kNgxOk;
+}
+
+int PhaseEngine::rewriteChecker(const std::shared_ptr<HttpRequest>& request, const Entry&, int rc)
+{
+    if (rc == kNgxDeclined) {
+        ++request->phaseHandler;
+        return kNgxAgain;
+    }
+    if (rc == kNgxDone || rc == kNgxAgain) {
+        return kNgxOk;
+    }
+    request->finalize(rc);
+    return kNgxOk;
+}
+
+int PhaseEngine::accessChecker(const std::shared_ptr<HttpRequest>& request, const Entry&, int rc)
+{
+    // satisfy all (nginx's default): every handler must allow.
+    if (rc == kNgxOk || rc == kNgxDeclined) {
+        ++request->phaseHandler;
+        return kNgxAgain;
+    }
+    if (rc == kNgxAgain || rc == kNgxDone) {
+        return kNgxOk;
+    }
+    request->finalize(rc);
+    return kNgxOk;
+}
+
+int PhaseEngine::contentChecker(const std::shared_ptr<HttpRequest>& request, const Entry& entry,
+                                int rc)
+{
+    if (entry.checker == Entry::Checker::ContentHandler || rc != kNgxDeclined) {
+        if (rc != kNgxDone && rc != kNgxAgain) {
+            request->finalize(rc);
+        }
+        return kNgxOk;
+    }
+    ++request->phaseHandler;
+    if (request->phaseHandler < entry.next) {
+        return kNgxAgain;
+    }
+    // Every content handler declined: nginx answers 403 for a directory, else 404.
+    const Request& r = request->request;
+    if (!r.uri.empty() && r.uri.back() == '/') {
+        m_log.write(trace::LogLevel::Error, r.connection,
+                    "directory index of \"" + m_config.prefix + "html" + r.uri + "\" is forbidden" +
+                        logContext(r));
+        request->finalize(403);
+    } else {
+        request->finalize(404);
+    }
+    return kNgxOk;
+}
+
+bool PhaseEngine::postRewrite(const std::shared_ptr<HttpRequest>& request)
+{
+    if (!request->uriChanged) {
+        ++request->phaseHandler;
+        return true;
+    }
+    request->uriChanged = false;
     Request& r = request->request;
     if (++r.internalRedirects > 10) {
         m_log.write(trace::LogLevel::Error, r.connection,
                     "rewrite or internal redirection cycle while processing \"" + r.uri + "\"" +
                         logContext(r));
         request->finalize(500);
-        return;
+        return false;
     }
     r.captures.clear();
     r.namedCaptures.clear();
     r.location = nullptr;
-    run(request, Phase::FindConfig);
-}
-
-void PhaseRunner::resume(const std::shared_ptr<HttpRequest>& request, Phase phase,
-                         PhaseOutcome outcome)
-{
-    switch (outcome.kind) {
-    case PhaseOutcome::Kind::Again: return;
-    case PhaseOutcome::Kind::InternalRedirect: return;
-    case PhaseOutcome::Kind::Finalize: request->finalize(outcome.rc); return;
-    case PhaseOutcome::Kind::Continue: break;
-    }
-    if (request->finalized()) {
-        return;
-    }
-    // A rewrite/access handler that sent a header ended the request (semantics.md 3.6).
-    if (phase != Phase::Content && request->headerSent()) {
-        request->finalize(kNgxOk);
-        return;
-    }
-    run(request, static_cast<Phase>(static_cast<int>(phase) + 1));
-}
-
-bool PhaseRunner::runReturn(const std::shared_ptr<HttpRequest>& request, const void* actionPtr)
-{
-    const auto& action = *static_cast<const conf::ReturnAction*>(actionPtr);
-    Request& r = request->request;
-    const int status = action.status;
-    // ngx_http_send_response discards the body first: a broken one answers instead.
-    if (const int bodyStatus = request->discardBody(); bodyStatus != 0) {
-        request->finalize(bodyStatus);
-        return true;
-    }
-    if (status >= 400 && !action.text) {
-        request->finalize(status);
-        return true;
-    }
-    if (status == kStatusClose) {
-        request->finalize(status);
-        return true;
-    }
-    const std::string text = action.text ? evaluate(*action.text, r) : std::string();
-    if (isRedirectStatus(status)) {
-        request->headersOut.location = text;
-        request->finalize(status);
-        return true;
-    }
-    // ngx_http_send_response: the text is the body, in the location's default type.
-    request->headersOut.status = status;
-    request->headersOut.contentLength = static_cast<std::int64_t>(text.size());
-    request->sendHeader();
-    request->output(text, true, true);
-    request->finalize(kNgxOk);
+    request->phaseHandler = m_findConfigIndex;
     return true;
 }
 
-bool PhaseRunner::findConfig(const std::shared_ptr<HttpRequest>& request)
+bool PhaseEngine::findConfig(const std::shared_ptr<HttpRequest>& request)
 {
     Request& r = request->request;
+    request->contentHandler = nullptr;
     if (!r.server) {
         request->finalize(404);
         return false;
@@ -298,6 +518,12 @@ bool PhaseRunner::findConfig(const std::shared_ptr<HttpRequest>& request)
     }
     if (r.location) {
         applyLocalConf(*request, r.location->local);
+        for (const auto& lookup : m_contentLookups) {
+            if (const ContentHandler* handler = lookup(*request)) {
+                request->contentHandler = handler;
+                break;
+            }
+        }
     }
     if (r.contentLength > 0 && request->clientMaxBodySize != 0 &&
         static_cast<std::uint64_t>(r.contentLength) > request->clientMaxBodySize) {
@@ -310,85 +536,14 @@ bool PhaseRunner::findConfig(const std::shared_ptr<HttpRequest>& request)
     return true;
 }
 
-void PhaseRunner::run(const std::shared_ptr<HttpRequest>& request, Phase phase)
+void PhaseEngine::runLogPhase(const std::shared_ptr<HttpRequest>& request)
 {
-    Request& r = request->request;
-    while (phase != Phase::Done && !request->finalized()) {
-        switch (phase) {
-        case Phase::ServerRewrite:
-            if (r.server && r.server->returnAction) {
-                runReturn(request, &*r.server->returnAction);
-                return;
-            }
-            break;
-        case Phase::FindConfig:
-            if (!findConfig(request)) {
-                return;
-            }
-            break;
-        case Phase::Rewrite:
-            if (r.location && r.location->returnAction) {
-                runReturn(request, &*r.location->returnAction);
-                return;
-            }
-            [[fallthrough]];
-        case Phase::Access:
-            // ngx_http_core_access_phase skips every access handler of a subrequest.
-            if (phase == Phase::Access && request->isSubrequest()) {
-                break;
-            }
-            [[fallthrough]];
-        case Phase::Content:
-            if (m_lua && m_lua->handles(*request, phase)) {
-                const PhaseOutcome outcome = m_lua->run(request, phase);
-                if (outcome.kind != PhaseOutcome::Kind::Continue) {
-                    resume(request, phase, outcome);
-                    return;
-                }
-                if (phase != Phase::Content && request->headerSent()) {
-                    request->finalize(kNgxOk);
-                    return;
-                }
-                if (phase == Phase::Content) {
-                    return;
-                }
-            } else if (phase == Phase::Content) {
-                staticContent(request);
-                return;
-            }
-            break;
-        case Phase::Done: break;
-        }
-        phase = static_cast<Phase>(static_cast<int>(phase) + 1);
+    if (request->isSubrequest()) {
+        return; // log_subrequest off
     }
-}
-
-void PhaseRunner::staticContent(const std::shared_ptr<HttpRequest>& request)
-{
-    // No handler: nginx's static module looks under <prefix>/html. restyscope serves no
-    // files; it answers as nginx does when the file is not there.
-    const Request& r = request->request;
-    if (const int bodyStatus = request->discardBody(); bodyStatus != 0) {
-        request->finalize(bodyStatus);
-        return;
+    for (const auto& [module, handler] : m_logHandlers) {
+        handler(request);
     }
-    std::string path = m_config.prefix + "html" + r.uri;
-    struct stat info
-    {
-    };
-    if (r.uri.back() == '/') {
-        const std::string directory = path;
-        path += "index.html";
-        if (::stat(path.c_str(), &info) != 0 && ::stat(directory.c_str(), &info) == 0) {
-            m_log.write(trace::LogLevel::Error, r.connection,
-                        "directory index of \"" + directory + "\" is forbidden" + logContext(r));
-            request->finalize(403);
-            return;
-        }
-    }
-    m_log.write(trace::LogLevel::Error, r.connection,
-                "open() \"" + path + "\" failed (2: No such file or directory)" + logContext(r));
-    request->finalize(404);
 }
 
 } // namespace restyscope::engine::http

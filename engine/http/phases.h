@@ -1,18 +1,28 @@
 #pragma once
-// Design: nginx's phase engine for one request: server rewrite (`return` at server
-// level), find config (location matching, client_max_body_size), rewrite (`return`, then
-// rewrite_by_lua), access (access_by_lua), content (content_by_lua, else the static
-// handler). A Lua phase may yield; the module then calls PhaseRunner::resume when its
-// handler is done. Internal redirects (ngx.exec) re-enter at server rewrite.
+// Design: nginx's phase engine (ngx_http_core_run_phases and its checkers). Modules
+// register handlers per phase after the configuration is loaded; the engine flattens them
+// into one table (ngx_http_init_phase_handlers) where each entry has its phase's checker
+// and the index of the next phase's first entry. A request keeps its place in the table
+// (HttpRequest::phaseHandler); a handler that returns kNgxAgain or kNgxDone has parked it
+// and continues it later with resume(). As in nginx, the handlers of a phase run in the
+// reverse order of their registration (a module later in the module list runs first),
+// except those registered to run last in their phase, which is where lua-nginx-module
+// moves its rewrite and access handlers. Internal redirects re-enter at server rewrite;
+// named locations at rewrite.
 
 #include "engine/http/connection.h"
+#include "engine/http/filters.h"
+#include "engine/http/variables.h"
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace restyscope::engine::trace {
+class ErrorLog;
 class Tracer;
-}
+} // namespace restyscope::engine::trace
 
 namespace restyscope::engine::conf {
 struct Config;
@@ -21,49 +31,69 @@ struct ServerConfig;
 
 namespace restyscope::engine::http {
 
-enum class Phase { ServerRewrite, FindConfig, Rewrite, Access, Content, Done };
+class HttpModule;
 
-// What a Lua phase handler reports back (ngx_http_lua_*_handler return values).
-struct PhaseOutcome
-{
-    enum class Kind { Continue, Again, Finalize, InternalRedirect };
-    Kind kind = Kind::Continue;
-    int rc = 0; // for Finalize: the finalize_request code
-    static PhaseOutcome next() { return {}; }
-    static PhaseOutcome again() { return {Kind::Again, 0}; }
-    static PhaseOutcome finalize(int rc) { return {Kind::Finalize, rc}; }
-    static PhaseOutcome redirected() { return {Kind::InternalRedirect, 0}; }
+enum class Phase {
+    PostRead,
+    ServerRewrite,
+    FindConfig,
+    Rewrite,
+    PostRewrite,
+    PreAccess,
+    Access,
+    PostAccess,
+    PreContent,
+    Content,
+    Log,
 };
+inline constexpr int kPhaseCount = static_cast<int>(Phase::Log) + 1;
 
-// The Lua module, as seen from the phase engine.
-class LuaPhaseModule
+// "rewrite", "access", ... (nginx's NGX_HTTP_*_PHASE without the prefix, lowercase).
+const char* phaseName(Phase phase);
+
+// A phase handler: kNgxOk, kNgxDeclined, kNgxAgain, kNgxDone, kNgxError or a status; what
+// each means is the phase's checker's business, as in nginx.
+using PhaseHandler = std::function<int(const std::shared_ptr<HttpRequest>& request)>;
+// A log-phase handler (runs when a main request ends; its result is not used).
+using LogHandler = std::function<void(const std::shared_ptr<HttpRequest>& request)>;
+// A location's content handler (nginx's clcf->handler): the engine finalizes the request
+// with its result.
+struct ContentHandler
+{
+    const HttpModule* module = nullptr;
+    PhaseHandler handler;
+};
+// Whether a module has the content handler of the request's location (find-config asks
+// each module in list order; the first one wins).
+using ContentHandlerLookup = std::function<const ContentHandler*(const HttpRequest& request)>;
+
+class PhaseEngine final : public RequestHandler
 {
 public:
-    virtual ~LuaPhaseModule() = default;
-    virtual bool handles(const HttpRequest& request, Phase phase) const = 0;
-    virtual PhaseOutcome run(const std::shared_ptr<HttpRequest>& request, Phase phase) = 0;
-    // The log phase of a finalized main request (log_by_lua*).
-    virtual void log(const std::shared_ptr<HttpRequest>& /*request*/) {}
-    // The header filter, as the header of a main request goes out (header_filter_by_lua*).
-    virtual void headerFilter(HttpRequest& /*request*/) {}
-};
+    PhaseEngine(const conf::Config& config, trace::ErrorLog& log, trace::Tracer& tracer);
+    ~PhaseEngine() override;
 
-class PhaseRunner final : public RequestHandler
-{
-public:
-    PhaseRunner(const conf::Config& config, trace::ErrorLog& log, trace::Tracer& tracer);
+    // Registration, in post-configuration (before the first request).
+    enum class Order { Nginx, LastInPhase };
+    void addHandler(Phase phase, const HttpModule& module, PhaseHandler handler,
+                    Order order = Order::Nginx);
+    void addLogHandler(const HttpModule& module, LogHandler handler);
+    void addContentHandlerLookup(ContentHandlerLookup lookup);
+    FilterChains& filters() { return m_filters; }
+    VariableRegistry& variables() { return m_variables; }
+    // After every module registered: builds the handler table.
+    void init();
 
-    void setLuaModule(LuaPhaseModule* module) { m_lua = module; }
     void handleRequest(const std::shared_ptr<HttpRequest>& request) override;
-    // A yielded Lua phase finished with `outcome`; continue where it left off.
-    void resume(const std::shared_ptr<HttpRequest>& request, Phase phase, PhaseOutcome outcome);
+    // The handler that parked the request returned rc after all; the request goes on
+    // from there as its phase's checker decides.
+    void resume(const std::shared_ptr<HttpRequest>& request, int rc);
     // Runs a subrequest (HttpRequest::makeSubrequest) from server rewrite; its response is
     // captured and its finalize calls back the parent.
     void startSubrequest(const std::shared_ptr<HttpRequest>& child);
     // ngx.exec: new URI (and args) for the request, then phases again from server rewrite.
     void internalRedirect(const std::shared_ptr<HttpRequest>& request, std::string uri,
                           std::string args);
-
     // ngx.req.set_uri(uri, true) in rewrite: the location is matched again for the new
     // URI (nginx's post-rewrite phase with uri_changed).
     void rewriteJump(const std::shared_ptr<HttpRequest>& request);
@@ -74,16 +104,44 @@ public:
     // Applies the server's defaults to a request before its location is known.
     void configureForServer(HttpRequest& request) const;
 
+    const conf::Config& config() const { return m_config; }
+    trace::ErrorLog& log() const { return m_log; }
+
 private:
-    void run(const std::shared_ptr<HttpRequest>& request, Phase phase);
+    struct Entry;
+    int rewriteChecker(const std::shared_ptr<HttpRequest>& request, const Entry& entry, int rc);
+    int genericChecker(const std::shared_ptr<HttpRequest>& request, const Entry& entry, int rc);
+    int accessChecker(const std::shared_ptr<HttpRequest>& request, const Entry& entry, int rc);
+    int contentChecker(const std::shared_ptr<HttpRequest>& request, const Entry& entry, int rc);
     bool findConfig(const std::shared_ptr<HttpRequest>& request);
-    void staticContent(const std::shared_ptr<HttpRequest>& request);
-    bool runReturn(const std::shared_ptr<HttpRequest>& request, const void* action);
+    bool postRewrite(const std::shared_ptr<HttpRequest>& request);
+    // ngx_http_core_run_phases: runs entries until one parks or ends the request.
+    void run(const std::shared_ptr<HttpRequest>& request);
+    // The checker of the request's current entry, with the handler's rc; true to go on.
+    bool check(const std::shared_ptr<HttpRequest>& request, int rc);
+    int callHandler(const std::shared_ptr<HttpRequest>& request, const Entry& entry);
+    void startRequest(const std::shared_ptr<HttpRequest>& request, std::size_t at);
+    void runLogPhase(const std::shared_ptr<HttpRequest>& request);
 
     const conf::Config& m_config;
     trace::ErrorLog& m_log;
     trace::Tracer& m_tracer;
-    LuaPhaseModule* m_lua = nullptr;
+    FilterChains m_filters;
+    VariableRegistry m_variables;
+    struct Registered
+    {
+        const HttpModule* module;
+        PhaseHandler handler;
+        Order order;
+    };
+    std::vector<std::vector<Registered>> m_registered;
+    std::vector<std::pair<const HttpModule*, LogHandler>> m_logHandlers;
+    std::vector<ContentHandlerLookup> m_contentLookups;
+    std::vector<Entry> m_table;
+    std::size_t m_serverRewriteIndex = 0;
+    std::size_t m_rewriteIndex = 0;
+    std::size_t m_findConfigIndex = 0;
+    std::size_t m_postRewriteIndex = 0;
     std::string m_serverToken;
 };
 

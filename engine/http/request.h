@@ -2,6 +2,8 @@
 // Design: what nginx keeps in ngx_http_request_t's headers_in plus the parsed request line,
 // as plain values. Handlers read it; only the connection writes it while parsing.
 
+#include "engine/conf/values.h"
+
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -25,7 +27,7 @@ struct HeaderField
 std::uint64_t allocateRequestId();
 
 // Case-insensitive ASCII comparison, as nginx compares header names.
-bool equalsIgnoreCase(std::string_view a, std::string_view b);
+using conf::equalsIgnoreCase;
 
 struct Request
 {
@@ -61,6 +63,7 @@ struct Request
 
     const std::string* header(std::string_view name) const;
     std::string httpVersionText() const; // "HTTP/1.1", or as sent ($server_protocol)
+    bool isHttp11OrLater() const { return httpMajor > 1 || (httpMajor == 1 && httpMinor >= 1); }
 };
 
 } // namespace restyscope::engine::http

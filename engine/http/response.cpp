@@ -62,7 +62,7 @@ bool ResponseWriter::sendHeader(const Request& request, ResponseHeaders& headers
     if (statusHasNoBody(headers.status)) {
         headers.contentLength = -1;
     }
-    const bool http11 = request.httpMajor > 1 || (request.httpMajor == 1 && request.httpMinor >= 1);
+    const bool http11 = request.isHttp11OrLater();
     if (!m_noBody && headers.contentLength < 0) {
         if (http11 && !options.bufferWholeBody) {
             m_chunked = true;

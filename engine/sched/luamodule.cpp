@@ -70,7 +70,7 @@ struct LuaModule::DirectiveState
     int mainRef = runtime::kRefNil;
 };
 
-LuaModule::LuaModule(const conf::Config& config, Scheduler& scheduler, http::PhaseRunner& phases,
+LuaModule::LuaModule(const conf::Config& config, Scheduler& scheduler, http::PhaseEngine& phases,
                      std::function<void(lua_State*)> installApi)
     : m_config(config), m_scheduler(scheduler), m_phases(phases),
       m_installApi(std::move(installApi))
@@ -89,7 +89,7 @@ LuaModule::~LuaModule()
         ctx->aborted = true;
         ctx->killAll();
         if (ctx->http) {
-            ctx->http->luaCtx.reset();
+            ctx->http->setCtx(this, nullptr);
         }
     }
     m_liveCtxs.clear();
@@ -276,16 +276,17 @@ std::shared_ptr<runtime::Vm> LuaModule::newRequestVm(std::string& error)
 std::shared_ptr<RequestCtx> LuaModule::requestCtx(const std::shared_ptr<http::HttpRequest>& request,
                                                   std::string& error)
 {
-    if (request->luaCtx) {
-        return std::static_pointer_cast<RequestCtx>(request->luaCtx);
+    if (auto existing = findCtx(*request)) {
+        return existing;
     }
     const conf::LocationConfig* location = request->request.location;
     const bool cacheOn =
         m_codeCacheOverride.value_or(!location || location->local.luaCodeCache.value_or(true));
     std::shared_ptr<runtime::Vm> vm;
-    if (const auto parent = request->parentRequest(); parent && parent->luaCtx) {
+    const auto parent = request->parentRequest();
+    if (const auto parentCtx = parent ? findCtx(*parent) : nullptr) {
         // A subrequest runs on its parent's VM, whatever its location's lua_code_cache.
-        vm = std::static_pointer_cast<RequestCtx>(parent->luaCtx)->vm;
+        vm = parentCtx->vm;
     } else {
         vm = cacheOn ? m_mainVm : newRequestVm(error);
     }
@@ -297,7 +298,7 @@ std::shared_ptr<RequestCtx> LuaModule::requestCtx(const std::shared_ptr<http::Ht
     if (location) {
         ctx->http10Buffering = location->local.luaHttp10Buffering.value_or(true);
     }
-    request->luaCtx = ctx;
+    request->setCtx(this, ctx);
     if (location && location->local.luaCheckClientAbort.value_or(false) &&
         !request->isSubrequest()) {
         watchClientAbort(request, ctx);
@@ -307,11 +308,11 @@ std::shared_ptr<RequestCtx> LuaModule::requestCtx(const std::shared_ptr<http::Ht
     std::weak_ptr<http::HttpRequest> weakRequest = request;
     request->addCleanup([this, weakRequest] {
         auto r = weakRequest.lock();
-        if (!r || !r->luaCtx) {
+        auto dying = r ? findCtx(*r) : nullptr;
+        if (!dying) {
             return;
         }
-        auto dying = std::static_pointer_cast<RequestCtx>(r->luaCtx);
-        r->luaCtx.reset();
+        r->setCtx(this, nullptr);
         dying->aborted = true;
         dying->killAll();
         --m_live;
@@ -384,7 +385,7 @@ bool LuaModule::loadHandler(RequestCtx& ctx, const conf::LuaHandler& handler, in
     runtime::CodeResult result;
     if (handler.form == conf::LuaHandler::Form::File) {
         const std::string path = handler.path.evaluate(
-            [&ctx](std::string_view name) { return http::variableValue(ctx.http->request, name); });
+            [&ctx](std::string_view name) { return http::variableValue(*ctx.http, name); });
         const std::string absolute = runtime::rebasePath(m_config.prefix, path);
         // A cached constant path is not read again: only a load that reads is checked.
         const bool reads = state.cacheKey.empty() || ref == runtime::kRefNil;
@@ -413,8 +414,7 @@ bool LuaModule::loadHandler(RequestCtx& ctx, const conf::LuaHandler& handler, in
     return true;
 }
 
-http::PhaseOutcome LuaModule::run(const std::shared_ptr<http::HttpRequest>& request,
-                                  http::Phase phase)
+PhaseOutcome LuaModule::run(const std::shared_ptr<http::HttpRequest>& request, http::Phase phase)
 {
     const conf::LuaHandler* handler = handlerFor(*request, phase);
     std::string error;
@@ -422,7 +422,7 @@ http::PhaseOutcome LuaModule::run(const std::shared_ptr<http::HttpRequest>& requ
     if (!ctx) {
         m_scheduler.log().write(trace::LogLevel::Error, request->request.connection,
                                 error + http::logContext(request->request));
-        return http::PhaseOutcome::finalize(500);
+        return PhaseOutcome::finalize(500);
     }
     // A new phase finalizes whatever threads the previous Lua phase left (reset_ctx).
     ctx->killAll();
@@ -438,32 +438,32 @@ http::PhaseOutcome LuaModule::run(const std::shared_ptr<http::HttpRequest>& requ
                      .request(ctx->requestId).vm(ctx->vm->id()).text(phaseText(phase)));
     int status = 0;
     if (!loadHandler(*ctx, *handler, status)) {
-        return http::PhaseOutcome::finalize(status);
+        return PhaseOutcome::finalize(status);
     }
     const RunResult result = m_scheduler.startEntryThread(*ctx);
     return outcome(ctx, phase, result);
 }
 
-http::PhaseOutcome LuaModule::outcome(const std::shared_ptr<RequestCtx>& ctx, http::Phase phase,
-                                      RunResult result)
+PhaseOutcome LuaModule::outcome(const std::shared_ptr<RequestCtx>& ctx, http::Phase phase,
+                                RunResult result)
 {
     http::HttpRequest& request = *ctx->http;
     switch (result.status) {
     case RunStatus::Again:
-    case RunStatus::Held: return http::PhaseOutcome::again();
+    case RunStatus::Held: return PhaseOutcome::again();
     case RunStatus::Done:
         if (phase == http::Phase::Content) {
-            return http::PhaseOutcome::finalize(http::kNgxOk);
+            return PhaseOutcome::finalize(http::kNgxOk);
         }
-        return http::PhaseOutcome::next();
-    case RunStatus::Error: return http::PhaseOutcome::finalize(result.rc);
+        return PhaseOutcome::next();
+    case RunStatus::Error: return PhaseOutcome::finalize(result.rc);
     case RunStatus::Exec: {
         std::string uri = std::move(ctx->execUri);
         std::string args = std::move(ctx->execArgs);
         // The redirect wipes every module ctx: ngx.ctx is gone, and with the cache off the
         // redirected request gets another fresh VM.
         auto http = ctx->http;
-        http->luaCtx.reset();
+        http->setCtx(this, nullptr);
         ctx->aborted = true;
         --m_live;
         m_liveCtxs.erase(ctx->requestId);
@@ -471,30 +471,29 @@ http::PhaseOutcome LuaModule::outcome(const std::shared_ptr<RequestCtx>& ctx, ht
             // ngx.req.set_uri(uri, true): the URI is already set; the location is found
             // again and its phases run, with a fresh Lua ctx as nginx resets it.
             m_phases.rewriteJump(http);
-            return http::PhaseOutcome::redirected();
+            return PhaseOutcome::redirected();
         }
         m_phases.internalRedirect(http, std::move(uri), std::move(args));
-        return http::PhaseOutcome::redirected();
+        return PhaseOutcome::redirected();
     }
     case RunStatus::Exit: break;
     }
     const int code = result.rc;
     if (code == http::kNgxOk) {
-        return phase == http::Phase::Content ? http::PhaseOutcome::finalize(http::kNgxOk)
-                                             : http::PhaseOutcome::next();
+        return phase == http::Phase::Content ? PhaseOutcome::finalize(http::kNgxOk)
+                                             : PhaseOutcome::next();
     }
     if (code == http::kNgxDeclined) {
         // nginx sends nothing at all from content for this; other phases go on.
-        return phase == http::Phase::Content ? http::PhaseOutcome::again()
-                                             : http::PhaseOutcome::next();
+        return phase == http::Phase::Content ? PhaseOutcome::again() : PhaseOutcome::next();
     }
     if (code >= 200 && code < 300 && !request.headerSent()) {
         // The status and the header, then an empty body.
         request.headersOut.status = code;
         request.sendHeader();
-        return http::PhaseOutcome::finalize(http::kNgxOk);
+        return PhaseOutcome::finalize(http::kNgxOk);
     }
-    return http::PhaseOutcome::finalize(code);
+    return PhaseOutcome::finalize(code);
 }
 
 void LuaModule::asyncResult(const std::shared_ptr<RequestCtx>& ctx, RunResult result)
@@ -511,8 +510,10 @@ void LuaModule::asyncResult(const std::shared_ptr<RequestCtx>& ctx, RunResult re
     }
     const auto phase = static_cast<http::Phase>(ctx->phase);
     auto request = ctx->http;
-    const http::PhaseOutcome next = outcome(ctx, phase, result);
-    m_phases.resume(request, phase, next);
+    const PhaseOutcome next = outcome(ctx, phase, result);
+    if (m_asyncOutcome) {
+        m_asyncOutcome(request, phase, next);
+    }
 }
 
 } // namespace restyscope::engine::sched

@@ -27,28 +27,49 @@ class VmFactory;
 
 namespace restyscope::engine::sched {
 
-class LuaModule final : public http::LuaPhaseModule, public SubrequestHost
+// What a Lua phase handler reports back (ngx_http_lua_*_handler return values); the http
+// module (engine/modules/lua) turns it into the phase engine's rc.
+struct PhaseOutcome
+{
+    enum class Kind { Continue, Again, Finalize, InternalRedirect };
+    Kind kind = Kind::Continue;
+    int rc = 0; // for Finalize: the finalize_request code
+    static PhaseOutcome next() { return {}; }
+    static PhaseOutcome again() { return {Kind::Again, 0}; }
+    static PhaseOutcome finalize(int rc) { return {Kind::Finalize, rc}; }
+    static PhaseOutcome redirected() { return {Kind::InternalRedirect, 0}; }
+};
+
+class LuaModule final : public SubrequestHost
 {
 public:
     // installApi builds the ngx table in each new VM (the api/ layer sits above sched/).
-    LuaModule(const conf::Config& config, Scheduler& scheduler, http::PhaseRunner& phases,
+    LuaModule(const conf::Config& config, Scheduler& scheduler, http::PhaseEngine& phases,
               std::function<void(lua_State*)> installApi);
     ~LuaModule() override;
 
     // Creates the main VM and runs init_by_lua*. False with nginx's message on failure.
     bool init(std::string& error);
 
-    bool handles(const http::HttpRequest& request, http::Phase phase) const override;
-    http::PhaseOutcome run(const std::shared_ptr<http::HttpRequest>& request,
-                           http::Phase phase) override;
+    bool handles(const http::HttpRequest& request, http::Phase phase) const;
+    PhaseOutcome run(const std::shared_ptr<http::HttpRequest>& request, http::Phase phase);
+    // Where a Lua phase that yielded reports its outcome once it is done.
+    using AsyncOutcome = std::function<void(const std::shared_ptr<http::HttpRequest>& request,
+                                            http::Phase phase, PhaseOutcome outcome)>;
+    void setAsyncOutcome(AsyncOutcome handler) { m_asyncOutcome = std::move(handler); }
+    // The request's Lua ctx, or null (a request ctx slot of the http request).
+    std::shared_ptr<RequestCtx> findCtx(const http::HttpRequest& request) const
+    {
+        return request.sharedCtx<RequestCtx>(this);
+    }
 
     std::shared_ptr<RequestCtx>
     subrequestCtx(const std::shared_ptr<http::HttpRequest>& child) override;
     void runSubrequest(const std::shared_ptr<http::HttpRequest>& child) override;
     // log_by_lua* (sched/mainthreadphases.cpp).
-    void log(const std::shared_ptr<http::HttpRequest>& request) override;
+    void log(const std::shared_ptr<http::HttpRequest>& request);
     // header_filter_by_lua* (sched/mainthreadphases.cpp).
-    void headerFilter(http::HttpRequest& request) override;
+    void headerFilter(http::HttpRequest& request);
 
     runtime::Vm& mainVm();
     // "Reload code": a new main VM (init_by_lua runs again), as a HUP gives nginx; requests
@@ -80,8 +101,8 @@ private:
     std::shared_ptr<runtime::Vm> newRequestVm(std::string& error);
     bool loadHandler(RequestCtx& ctx, const conf::LuaHandler& handler, int& status);
     DirectiveState& directive(const conf::LuaHandler& handler);
-    http::PhaseOutcome outcome(const std::shared_ptr<RequestCtx>& ctx, http::Phase phase,
-                               RunResult result);
+    PhaseOutcome outcome(const std::shared_ptr<RequestCtx>& ctx, http::Phase phase,
+                         RunResult result);
     void asyncResult(const std::shared_ptr<RequestCtx>& ctx, RunResult result);
     void runOnMainThread(RequestCtx& ctx, const conf::LuaHandler& handler, unsigned context);
     // lua_check_client_abort on: a client close ends the request with 499 or starts the
@@ -92,7 +113,8 @@ private:
 
     const conf::Config& m_config;
     Scheduler& m_scheduler;
-    http::PhaseRunner& m_phases;
+    http::PhaseEngine& m_phases;
+    AsyncOutcome m_asyncOutcome;
     std::function<void(lua_State*)> m_installApi;
     std::unique_ptr<runtime::VmFactory> m_factory;
     std::unique_ptr<runtime::FileContainment> m_containment; // *_by_lua_file paths

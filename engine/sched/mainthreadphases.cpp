@@ -65,7 +65,7 @@ void LuaModule::log(const std::shared_ptr<http::HttpRequest>& request)
     if (!location || !location->local.logByLua || request->isSubrequest()) {
         return;
     }
-    const bool hadCtx = request->luaCtx != nullptr;
+    const bool hadCtx = findCtx(*request) != nullptr;
     std::string error;
     std::shared_ptr<RequestCtx> ctx = requestCtx(request, error);
     if (!ctx) {
@@ -78,7 +78,7 @@ void LuaModule::log(const std::shared_ptr<http::HttpRequest>& request)
     runOnMainThread(*ctx, *location->local.logByLua, kContextLog);
     if (!hadCtx) {
         // Made for this phase after the request's cleanups ran: nothing else ends it.
-        request->luaCtx.reset();
+        request->setCtx(this, nullptr);
         ctx->aborted = true;
         --m_live;
         m_liveCtxs.erase(ctx->requestId);

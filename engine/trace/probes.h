@@ -39,7 +39,9 @@
     X(Redirect, "redirect") /* value: status; text: location */                                    \
     X(DebuggerPaused, "debugger paused")                                                           \
     X(EventsDropped, "events dropped") /* value: events lost since the last report */              \
-    X(SubrequestBegin, "subrequest")   /* after its RequestBegin; value: parent request id */
+    X(SubrequestBegin, "subrequest")   /* after its RequestBegin; value: parent request id */      \
+    X(HandlerEnter, "handler enter")   /* text: "phase module" ("rewrite lua"); value: phase */    \
+    X(HandlerLeave, "handler leave")   /* text: as HandlerEnter; value: the handler's rc */
 
 // What a coroutine waits for when it yields; mirrors lua-nginx-module's co_op and ctx flags.
 #define RESTYSCOPE_YIELD_REASONS(X)                                                                \

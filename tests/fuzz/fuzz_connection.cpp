@@ -16,6 +16,8 @@
 #include "engine/conf/builder.h"
 #include "engine/http/connection.h"
 #include "engine/http/phases.h"
+#include "engine/modules/lua/luahttpmodule.h"
+#include "engine/modules/modules.h"
 #include "engine/runtime/vm.h"
 #include "engine/sched/luamodule.h"
 #include "engine/sched/scheduler.h"
@@ -83,9 +85,10 @@ struct World
     trace::Tracer tracer;
     asio::io_context io;
     std::unique_ptr<conf::Config> config;
-    std::unique_ptr<http::PhaseRunner> phases;
+    std::unique_ptr<http::PhaseEngine> phases;
     std::unique_ptr<sched::Scheduler> scheduler;
-    std::unique_ptr<sched::LuaModule> lua;
+    std::unique_ptr<modules::HttpModules> modules;
+    sched::LuaModule* lua = nullptr;
 };
 
 World* g_world = nullptr;
@@ -126,23 +129,23 @@ extern "C" int LLVMFuzzerInitialize(int*, char***)
         std::abort();
     }
     w->log.setLevel(trace::LogLevel::Debug);
-    auto loaded = conf::loadConfig(w->prefix + "/", "conf/nginx.conf");
+    w->modules = std::make_unique<modules::HttpModules>(
+        modules::ModuleServices{[w] { return w->scheduler.get(); }, &api::installNgxApi});
+    auto loaded = conf::loadConfig(w->prefix + "/", "conf/nginx.conf", w->modules->confHooks());
     if (!loaded.config) {
         std::fprintf(stderr, "fuzz conf: %s\n", loaded.error.c_str());
         std::abort();
     }
     w->config = std::move(loaded.config);
-    w->phases = std::make_unique<http::PhaseRunner>(*w->config, w->log, w->tracer);
+    w->phases = std::make_unique<http::PhaseEngine>(*w->config, w->log, w->tracer);
     w->scheduler = std::make_unique<sched::Scheduler>(w->io, w->tracer, w->log);
     api::setConfigPrefix(w->config->prefix);
     api::configureSharedDicts(*w->config);
-    w->lua = std::make_unique<sched::LuaModule>(*w->config, *w->scheduler, *w->phases,
-                                                &api::installNgxApi);
-    if (!w->lua->init(error)) {
+    if (!w->modules->postConfiguration(*w->phases, error)) {
         std::fprintf(stderr, "fuzz lua init: %s\n", error.c_str());
         std::abort();
     }
-    w->phases->setLuaModule(w->lua.get());
+    w->lua = w->modules->lua().runtime();
     // The JIT keeps its IR buffer through a biased pointer (J->irbuf points below the
     // block), which LeakSanitizer cannot follow: with the JIT on, every trace recording
     // shows up as a "leak" of that buffer. The interpreter exercises the same engine code.
