@@ -42,7 +42,7 @@ void setLines(http::Request& request, const std::string& name, const std::string
 std::optional<std::string> validateHost(std::string_view host)
 {
     std::string valid;
-    if (!http::validateHost(host, valid, http::HostBytes::LuaSetHeader)) {
+    if (!http::validateHost(host, valid, http::HostBytes::NulAndSlashOnly)) {
         return std::nullopt;
     }
     return valid;

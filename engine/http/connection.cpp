@@ -458,23 +458,31 @@ void Connection::startRequest()
     m_handler.handleRequest(request);
 }
 
-void Connection::onBodyData(const char* data, std::size_t size)
+void Connection::requestDone(HttpRequest& request)
 {
-    HttpRequest& request = *m_current;
-    request.m_bodyReceived += size;
-    if (request.m_bodyState == HttpRequest::BodyState::Reading) {
-        if (request.clientMaxBodySize != 0 && request.m_bodyReceived > request.clientMaxBodySize) {
-            m_log.write(trace::LogLevel::Error, m_serial,
-                        "client intended to send too large chunked body: " +
-                            std::to_string(request.m_bodyReceived) +
-                            " bytes, client: " + m_remoteAddr + ", server: , request: \"" +
-                            request.request.requestLine + "\"");
-            request.m_bodyState = HttpRequest::BodyState::Discarding;
-            m_bodyError = 413;
-            return;
-        }
-        request.m_body.append(data, size);
+    if (m_current.get() != &request) {
+        return;
     }
+    auto keep = std::move(m_current);
+    keep->m_connection = nullptr;
+    const bool keepAlive =
+        keep->m_keepAlive && !m_peerClosed && !m_bodyBroken && keep->keepaliveTimeout.count() > 0;
+    const auto keepaliveTimeout = keep->keepaliveTimeout;
+    if (!keepAlive) {
+        m_state = State::Closing;
+        m_closing = true;
+        m_deadline = {};
+        m_transport.wake();
+        return;
+    }
+    // Ready for the next request on this connection (maybe already pipelined).
+    resetHead();
+    m_state = State::ReadingHeader;
+    armDeadline(keepaliveTimeout);
+    if (m_inPos < m_in.size()) {
+        parse();
+    }
+    m_transport.wake();
 }
 
 void Connection::feedBody()
@@ -523,116 +531,6 @@ void Connection::feedBody()
         armDeadline(request.bodyTimeout);
         m_transport.wake();
     }
-}
-
-void Connection::bodyFinished(int status)
-{
-    HttpRequest& request = *m_current;
-    const bool wasReading = static_cast<bool>(request.m_bodyDone);
-    if (status == kStatusClientClosed && request.m_bodyState == HttpRequest::BodyState::Reading) {
-        m_log.write(trace::LogLevel::Info, m_serial,
-                    "client prematurely closed connection" + logContext(request.request));
-    }
-    if (status != 0) {
-        // Whatever is left of the body is unusable: the connection ends after the response.
-        request.m_bodyError = status;
-        request.m_keepAlive = false;
-        request.m_bodyState = HttpRequest::BodyState::Done;
-        m_bodyBroken = true;
-    } else {
-        request.m_bodyState = HttpRequest::BodyState::Done;
-    }
-    m_deadline = {};
-    if (wasReading && request.m_bodyDone) {
-        auto done = std::move(request.m_bodyDone);
-        auto keepAlive = request.shared_from_this();
-        done(status);
-        return;
-    }
-    if (request.m_finalized) {
-        requestDone(request);
-    }
-}
-
-void Connection::sendSpecialResponse(HttpRequest& request, int status)
-{
-    ResponseHeaders& headers = request.headersOut;
-    headers.status = status;
-    headers.contentType.clear();
-    if (specialResponseClosesConnection(status)) {
-        request.m_keepAlive = false;
-    }
-    const std::string page = specialResponsePage(status, request.responseOptions.serverToken);
-    if (!page.empty()) {
-        headers.contentType = "text/html";
-    }
-    headers.contentLength = static_cast<std::int64_t>(page.size());
-    // The page goes through the filter chains like any response (ngx_http_send_special_response).
-    request.m_specialPage =
-        page.empty() ? HttpRequest::SpecialPage::Empty : HttpRequest::SpecialPage::Html;
-    request.sendHeader();
-    request.output(page, true, true);
-}
-
-void Connection::finishRequest(HttpRequest& request, int rc)
-{
-    if (rc == kNgxError || rc == kStatusClose || rc == kStatusClientClosed ||
-        rc == kStatusRequestTimeout) {
-        request.m_keepAlive = false;
-        if (request.m_writer) {
-            request.m_writer->discardPostponed();
-        }
-        closeNow();
-        return;
-    }
-    const bool headerSent = request.headerSent();
-    if (rc >= 300 && !headerSent) {
-        sendSpecialResponse(request, rc);
-    } else {
-        if (!headerSent) {
-            if (rc > 0) {
-                request.headersOut.status = rc;
-            }
-            request.sendHeader();
-        }
-        if (request.m_writer && !request.m_writer->lastSent()) {
-            request.output({}, true, true); // the last buffer, through the body filters
-        }
-    }
-    if (request.m_bodyState == HttpRequest::BodyState::Unread) {
-        request.discardBody();
-        return; // discardBody() calls requestDone() once the body is gone
-    }
-    if (request.m_bodyState == HttpRequest::BodyState::Done) {
-        requestDone(request);
-    }
-}
-
-void Connection::requestDone(HttpRequest& request)
-{
-    if (m_current.get() != &request) {
-        return;
-    }
-    auto keep = std::move(m_current);
-    keep->m_connection = nullptr;
-    const bool keepAlive =
-        keep->m_keepAlive && !m_peerClosed && !m_bodyBroken && keep->keepaliveTimeout.count() > 0;
-    const auto keepaliveTimeout = keep->keepaliveTimeout;
-    if (!keepAlive) {
-        m_state = State::Closing;
-        m_closing = true;
-        m_deadline = {};
-        m_transport.wake();
-        return;
-    }
-    // Ready for the next request on this connection (maybe already pipelined).
-    resetHead();
-    m_state = State::ReadingHeader;
-    armDeadline(keepaliveTimeout);
-    if (m_inPos < m_in.size()) {
-        parse();
-    }
-    m_transport.wake();
 }
 
 void Connection::closeNow()

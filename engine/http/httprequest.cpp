@@ -159,29 +159,6 @@ void HttpRequest::whenDrained(std::function<void(bool)> done)
     m_connection->m_transport.wake();
 }
 
-void HttpRequest::finalize(int rc)
-{
-    if (m_finalized) {
-        return;
-    }
-    m_finalized = true;
-    m_bodyDone = nullptr;
-    m_onAbort = nullptr;
-    auto self = shared_from_this(); // cleanups may drop the last other owner
-    if (m_capture) {
-        finishSubrequest(rc);
-    } else if (m_connection) {
-        Connection* connection = m_connection;
-        connection->finishRequest(*this, rc);
-        connection->m_transport.wake();
-    }
-    auto cleanups = std::move(m_cleanups);
-    m_cleanups.clear();
-    for (auto& cleanup : cleanups) {
-        cleanup();
-    }
-}
-
 std::shared_ptr<HttpRequest> HttpRequest::makeSubrequest(const std::shared_ptr<HttpRequest>& parent,
                                                          std::string body,
                                                          std::function<void()> onDone)
@@ -208,68 +185,6 @@ std::shared_ptr<HttpRequest> HttpRequest::makeSubrequest(const std::shared_ptr<H
     child->m_body = std::move(body);
     child->m_bodyState = BodyState::Done;
     return child;
-}
-
-void HttpRequest::finishSubrequest(int rc)
-{
-    m_capture->finalizeRc = rc;
-    const bool special = rc == kNgxError || rc >= 300 || rc == 201 || rc == 204;
-    if (!m_capture->headerSent && !special) {
-        // ngx_http_finalize_request(NGX_OK) of a handler that sent nothing: header and
-        // last buffer go through the filters now.
-        if (rc > 0) {
-            headersOut.status = rc;
-        }
-        output({}, true, true);
-    } else if (m_capture->headerSent && rc == kNgxOk && headersOut.status != 204) {
-        output({}, true, true);
-    }
-    if (auto done = std::move(m_subrequestDone)) {
-        m_subrequestDone = nullptr;
-        done();
-    }
-}
-
-void HttpRequest::readBody(std::function<void(int status)> done)
-{
-    if (m_bodyState == BodyState::Done || !m_connection) {
-        done(m_connection || m_capture ? 0 : kStatusClientClosed);
-        return;
-    }
-    m_bodyDone = std::move(done);
-    m_bodyState = BodyState::Reading;
-    startBody();
-}
-
-int HttpRequest::discardBody()
-{
-    if (!m_connection || m_bodyState == BodyState::Done) {
-        return 0;
-    }
-    m_bodyState = BodyState::Discarding;
-    m_bodyError = 0;
-    startBody();
-    return m_bodyError;
-}
-
-void HttpRequest::startBody()
-{
-    Connection& c = *m_connection;
-    auto self = shared_from_this();
-    // "Expect: 100-continue" is answered when the body is first asked for, read or
-    // discarded, as ngx_http_test_expect does (even when the body came with the head).
-    const std::string* expect = request.header("Expect");
-    if (!m_continueSent && !headerSent() && expect && equalsIgnoreCase(*expect, "100-continue") &&
-        request.isHttp11OrLater() && (request.contentLength > 0 || request.chunked)) {
-        m_continueSent = true;
-        c.m_out.append("HTTP/1.1 100 Continue\r\n\r\n");
-        c.m_transport.wake();
-    }
-    // Discarding after the response waits like nginx's lingering close, not
-    // client_body_timeout.
-    c.armDeadline(m_bodyState == BodyState::Discarding ? std::chrono::milliseconds(5000)
-                                                       : bodyTimeout);
-    c.feedBody();
 }
 
 } // namespace restyscope::engine::http

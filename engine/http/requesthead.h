@@ -68,8 +68,9 @@ private:
 };
 
 // Which bytes a host may hold: nginx's request-head check also refuses controls, space and
-// DEL; lua-nginx-module's older copy (ngx.req.set_header("Host", ...)) only NUL and '/'.
-enum class HostBytes { RequestHead, LuaSetHeader };
+// DEL; the older copy a module may keep (lua-nginx-module's set_header("Host")) only NUL
+// and '/'.
+enum class HostBytes { RequestHead, NulAndSlashOnly };
 
 // ngx_http_validate_host: lower-cases, drops the port and a trailing dot; false for an
 // invalid host (nginx: 400 "client sent invalid host header").
