@@ -112,6 +112,29 @@ void Scheduler::emit(EventKind kind, const RequestCtx& ctx, const CoCtx& co, Yie
                                  .text(text));
 }
 
+void Scheduler::emitYield(const RequestCtx& ctx, const CoCtx& co, YieldReason reason,
+                          std::int64_t value)
+{
+    if (!m_tracer.enabled(EventKind::CoroutineYield)) {
+        return;
+    }
+    // Taken at the yield itself, only while someone listens: the first Lua frame from the
+    // top (the API that yielded is a C function).
+    std::string text;
+    lua_Debug ar;
+    for (int level = 0; co.co && lua_getstack(co.co, level, &ar); ++level) {
+        if (lua_getinfo(co.co, "Sl", &ar) && ar.currentline > 0) {
+            text = std::string(ar.short_src) + ":" + std::to_string(ar.currentline);
+            break;
+        }
+    }
+    if (!co.waitingOn.empty()) {
+        text += '\t';
+        text += co.waitingOn;
+    }
+    emit(EventKind::CoroutineYield, ctx, co, reason, value, text);
+}
+
 std::string Scheduler::logContext(const RequestCtx& ctx) const
 {
     if (!ctx.http) {
@@ -351,13 +374,13 @@ RunResult Scheduler::runThread(RequestCtx& ctx, int nrets)
 
         if (rv == LUA_YIELD) {
             if (ctx.exited) {
-                emit(EventKind::CoroutineYield, ctx, co, YieldReason::Exit, ctx.exitCode);
+                emitYield(ctx, co, YieldReason::Exit, ctx.exitCode);
                 emit(EventKind::Exit, ctx, co, YieldReason::Exit, ctx.exitCode);
                 ctx.killAll();
                 return {RunStatus::Exit, ctx.exitCode};
             }
             if (ctx.execPending) {
-                emit(EventKind::CoroutineYield, ctx, co, YieldReason::Exec);
+                emitYield(ctx, co, YieldReason::Exec);
                 emit(EventKind::Exec, ctx, co, YieldReason::Exec, 0, ctx.execUri);
                 ctx.killAll();
                 return {RunStatus::Exec, 0};
@@ -367,14 +390,14 @@ RunResult Scheduler::runThread(RequestCtx& ctx, int nrets)
             switch (op) {
             case CoOp::Nop:
                 // An API parked the coroutine (sleep, wait, I/O) and set its reason.
-                emit(EventKind::CoroutineYield, ctx, co, co.reason);
+                emitYield(ctx, co, co.reason);
                 ctx.cur = nullptr;
                 return {RunStatus::Again, 0};
             case CoOp::UserThreadResume: {
                 // ngx.thread.spawn set cur to the child (function and args on its stack)
                 // and posted the parent.
                 co.reason = YieldReason::ThreadSpawn;
-                emit(EventKind::CoroutineYield, ctx, co, YieldReason::ThreadSpawn);
+                emitYield(ctx, co, YieldReason::ThreadSpawn);
                 nrets = lua_gettop(ctx.cur->co) - 1;
                 continue;
             }
@@ -382,14 +405,14 @@ RunResult Scheduler::runThread(RequestCtx& ctx, int nrets)
                 // coroutine.resume(target, ...): the yielded values are the arguments.
                 CoCtx& target = *ctx.cur;
                 co.reason = YieldReason::CoroutineResume;
-                emit(EventKind::CoroutineYield, ctx, co, reasonFor(op));
+                emitYield(ctx, co, reasonFor(op));
                 const int n = lua_gettop(co.co);
                 lua_xmove(co.co, target.co, n);
                 nrets = n;
                 continue;
             }
             case CoOp::UserCoroYield: {
-                emit(EventKind::CoroutineYield, ctx, co, YieldReason::CoroutineYield);
+                emitYield(ctx, co, YieldReason::CoroutineYield);
                 if (co.isThread()) {
                     // A thread's yield gives others a turn; its values are dropped.
                     lua_settop(co.co, 0);

@@ -145,6 +145,10 @@ private:
     void emit(trace::EventKind kind, const RequestCtx& ctx, const CoCtx& co,
               trace::YieldReason reason = trace::YieldReason::None, std::int64_t value = 0,
               std::string_view text = {});
+    // A CoroutineYield event whose text says where and on what: "FILE:LINE" of the
+    // innermost Lua frame, then a tab and what it waits on when that is known.
+    void emitYield(const RequestCtx& ctx, const CoCtx& co, trace::YieldReason reason,
+                   std::int64_t value = 0);
 
     asio::io_context& m_io;
     trace::Tracer& m_tracer;
