@@ -45,6 +45,34 @@ double tickStep(double nsPerPixel, int minPx)
     return step;
 }
 
+// A tick's time with as many decimals as the step needs ("4.32 ms" when ticks are 10 us apart).
+QString tickText(double ns, double step)
+{
+    if (ns == 0) {
+        return QStringLiteral("0");
+    }
+    const double abs = std::abs(ns);
+    const auto [unit, name] = abs >= 1e9   ? std::pair(1e9, QStringLiteral(" s"))
+                              : abs >= 1e6 ? std::pair(1e6, QStringLiteral(" ms"))
+                              : abs >= 1e3 ? std::pair(1e3, QStringLiteral(" us"))
+                                           : std::pair(1.0, QStringLiteral(" ns"));
+    const int decimals = std::clamp(static_cast<int>(std::ceil(-std::log10(step / unit))), 0, 6);
+    return QString::number(ns / unit, 'f', decimals) + name;
+}
+
+// What a wait's bar says: its reason and what it waited on, without saying "sleep" twice.
+QString waitLabel(const TimelineSpan& span)
+{
+    const QString reason = yieldReasonText(span.reason);
+    if (span.waitedOn.isEmpty()) {
+        return reason;
+    }
+    if (reason.isEmpty() || span.waitedOn.startsWith(reason)) {
+        return span.waitedOn;
+    }
+    return reason + QStringLiteral(": ") + span.waitedOn;
+}
+
 QString spanTitle(const TimelineSpan& span)
 {
     if (span.running) {
@@ -229,7 +257,7 @@ void TimelineView::paintAxis(QPainter& p, int width)
             break;
         }
         p.drawLine(QPointF(x, m_axisHeight - 5), QPointF(x, m_axisHeight));
-        p.drawText(QPointF(x + 3, m_axisHeight - 7), durationText(static_cast<qint64>(t)));
+        p.drawText(QPointF(x + 3, m_axisHeight - 7), tickText(t, step));
     }
     p.setPen(kGridColor.darker(120));
     p.drawLine(0, m_axisHeight - 1, width, m_axisHeight - 1);
@@ -255,13 +283,6 @@ void TimelineView::paintLane(QPainter& p, const TimelineLane& lane, int y, int r
             if (x >= m_labelWidth && x <= right) {
                 p.drawLine(QPointF(x, y + 3), QPointF(x, y + h - 3));
             }
-        }
-        if (x1 > x0 && lane.endNs > lane.beginNs) {
-            const QString text =
-                lane.state + QStringLiteral("  ") + durationText(lane.endNs - lane.beginNs);
-            const double tx = std::min<double>(x1 + 4, right - metrics.horizontalAdvance(text));
-            p.setPen(palette().color(QPalette::Text));
-            p.drawText(QPointF(std::max<double>(tx, m_labelWidth + 2), y + h - 6), text);
         }
         return;
     }
@@ -301,8 +322,8 @@ void TimelineView::paintLane(QPainter& p, const TimelineLane& lane, int y, int r
         const QRectF bar(cx0, y + h * 0.25, w, h * 0.5);
         p.fillRect(bar, color);
         if (w > 48) {
-            QString text = it->waitedOn.isEmpty() ? yieldReasonText(it->reason) : it->waitedOn;
-            text = metrics.elidedText(text, Qt::ElideRight, static_cast<int>(w) - 6);
+            const QString text =
+                metrics.elidedText(waitLabel(*it), Qt::ElideRight, static_cast<int>(w) - 6);
             p.setPen(color.lightness() > 150 ? Qt::black : Qt::white);
             p.drawText(bar.adjusted(3, 0, -3, 0), Qt::AlignVCenter | Qt::AlignLeft, text);
         }
@@ -360,7 +381,10 @@ void TimelineView::paintEvent(QPaintEvent*)
                                                        : palette().color(QPalette::Text));
         const QRect label(6 + lane.depth * kIndent, y, m_labelWidth - 10 - lane.depth * kIndent,
                           m_laneHeight);
-        const QString stateText = lane.isRequest ? QString() : QStringLiteral("  ") + lane.state;
+        const QString stateText =
+            QStringLiteral("  ") + (lane.isRequest ? lane.state + QStringLiteral(" \u00b7 ") +
+                                                         durationText(lane.endNs - lane.beginNs)
+                                                   : lane.state);
         const QFontMetrics metrics(font);
         p.drawText(label, Qt::AlignVCenter | Qt::AlignLeft,
                    metrics.elidedText(lane.name, Qt::ElideMiddle, label.width()));
