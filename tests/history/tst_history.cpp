@@ -3,12 +3,16 @@
 // a timer and a subrequest, and the memory bounds (oldest evicted first, counted).
 
 #include "engine/history/history.h"
+#include "engine/history/waitchain.h"
+#include "engine/trace/tracer.h"
 #include "tests/common/examplerun.h"
+#include "tests/common/httpclient.h"
 
 #include <QRegularExpression>
 #include <QtTest>
 
 #include <map>
+#include <thread>
 
 using namespace restyscope;
 using engine::history::CoroutineState;
@@ -277,6 +281,36 @@ private slots:
         const History lean = historyOf(events, {100, std::size_t{256} << 20, false});
         QVERIFY(lean.bytes() < history.bytes() / 2);
         QCOMPARE(lanes(lean.at(0)), lanes(history.at(0)));
+    }
+
+    // While /api/threads runs: its entry thread waits on thread a, which sleeps its 0.2 s.
+    void waitChainOfARunningRequest()
+    {
+        std::thread client(
+            [port = m_fixture.port()] { test::httpRequest(port, "GET", "/api/threads"); });
+        QTest::qWait(80);
+        const auto events = m_fixture.events();
+        client.join();
+        const History history = historyOf(events);
+        const RequestRecord* record = nullptr;
+        for (std::size_t i = 0; i < history.size(); ++i) {
+            if (history.at(i).request == "GET /api/threads") {
+                record = &history.at(i);
+            }
+        }
+        QVERIFY(record && !record->done);
+        const QString chain = QString::fromStdString(
+            engine::history::waitChain(*record, engine::trace::Tracer::nowNs()));
+        static const QRegularExpression expected(QStringLiteral(
+            "^entry \\d+ thread wait for [0-9.]+ ms -> user thread \\d+ sleep [0-9.]+ ms of "
+            "200.0 ms$"));
+        QVERIFY2(expected.match(chain).hasMatch(), qPrintable(chain));
+        // Ended, it has none.
+        const auto id = record->id;
+        QTRY_VERIFY_WITH_TIMEOUT(historyOf(m_fixture.events()).find(id)->done, 5000);
+        const History after = historyOf(m_fixture.events());
+        QVERIFY(after.find(record->id)->done);
+        QCOMPARE(engine::history::waitChain(*after.find(record->id), 0), std::string());
     }
 
     void yieldPositions_data()

@@ -12,6 +12,7 @@
 #include "tests/ui/modelfixtures.h"
 #include "ui/bridge/enginebridge.h"
 #include "ui/bridge/tracefiles.h"
+#include "ui/models/requestsmodel.h"
 #include "ui/models/timelinemodel.h"
 #include "ui/views/mainwindow.h"
 
@@ -23,6 +24,8 @@
 #include <QTemporaryDir>
 #include <QToolBar>
 #include <QtTest>
+
+#include <thread>
 
 using namespace restyscope;
 
@@ -194,8 +197,22 @@ private slots:
         ui::MainWindow window(&bridge);
         QVERIFY(window.openDirectory(copy.path()));
         window.show();
-        const auto response =
-            test::httpRequest(urlPort(bridge.listenerUrl()), "GET", "/api/threads");
+        // While it runs, the Requests view says what it waits on (the 0.2 s sleep).
+        test::HttpResponse response;
+        std::thread client([&response, port = urlPort(bridge.listenerUrl())] {
+            response = test::httpRequest(port, "GET", "/api/threads");
+        });
+        auto* requests = window.findChild<QAbstractItemModel*>(QStringLiteral("requestsModel"));
+        QTRY_VERIFY_WITH_TIMEOUT(requests->rowCount() == 1 &&
+                                     requests->index(0, ui::requestsmodel::WaitingColumn)
+                                         .data()
+                                         .toString()
+                                         .contains(QLatin1String("sleep")),
+                                 5000);
+        const QString chain =
+            requests->index(0, ui::requestsmodel::WaitingColumn).data().toString();
+        QVERIFY2(chain.startsWith(QLatin1String("entry ")), qPrintable(chain));
+        client.join();
         QCOMPARE(response.status, 200);
         const engine::history::RequestRecord* record = nullptr;
         QTRY_VERIFY_WITH_TIMEOUT(
@@ -203,6 +220,8 @@ private slots:
         window.selectRequest(record->id);
         QTRY_COMPARE(test::printTimeline(*window.timelineModel()), kThreadsTimeline);
         QCOMPARE(window.timelineModel()->shownRequests(), QList<quint64>{record->id});
+        QTRY_COMPARE(requests->index(0, ui::requestsmodel::WaitingColumn).data().toString(),
+                     QString());
         auto* status = window.findChild<QLabel*>(QStringLiteral("historyLabel"));
         QVERIFY(status && status->text().startsWith(QLatin1String("history: 1 requests")));
     }

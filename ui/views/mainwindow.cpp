@@ -469,7 +469,7 @@ void MainWindow::createDocks()
     };
 
     auto* requestView = makeView(m_requests, QStringLiteral("requestsView"), false, true);
-    setColumnWidths(requestView, {4, 15, 4, 7, 6});
+    setColumnWidths(requestView, {4, 15, 4, 7, 6, 8});
     m_requestView = requestView;
     // The Timeline shows the selected requests (several with Ctrl or Shift).
     requestView->setSelectionMode(QAbstractItemView::ExtendedSelection);

@@ -15,6 +15,7 @@ class QDockWidget;
 class QActionGroup;
 class QLabel;
 class QMenu;
+class QTimer;
 class QToolBar;
 class QTreeView;
 
@@ -108,6 +109,7 @@ private:
     void createTraceBanner();
     void applyToHistory(const QVector<engine::trace::Event>& events);
     void updateHistoryStatus();
+    void updateWaitChains();
 
     DebugController* m_controller;
     RequestsModel* m_requests;
@@ -128,7 +130,8 @@ private:
     QToolBar* m_traceBar = nullptr; // "what could not be read" of an opened trace
     QLabel* m_traceText = nullptr;
     QLabel* m_historyLabel = nullptr;
-    QString m_traceFile; // the trace shown offline; empty while an engine serves
+    QTimer* m_waitTimer = nullptr; // waits grow between events: their chains are redone
+    QString m_traceFile;           // the trace shown offline; empty while an engine serves
     QTreeView* m_eventView = nullptr;
     QAction* m_continueAction = nullptr;
     QAction* m_pauseAction = nullptr;

@@ -4,6 +4,8 @@
 // the Timeline rebuilds only when a request it shows moved on.
 
 #include "engine/history/history.h"
+#include "engine/history/waitchain.h"
+#include "engine/trace/tracer.h"
 #include "ui/bridge/debugcontroller.h"
 #include "ui/bridge/tracefiles.h"
 #include "ui/models/coroutinetreemodel.h"
@@ -21,6 +23,7 @@
 #include <QMenu>
 #include <QMenuBar>
 #include <QStatusBar>
+#include <QTimer>
 #include <QToolBar>
 #include <QTreeView>
 
@@ -29,6 +32,8 @@ namespace restyscope::ui {
 namespace {
 
 constexpr int kTraceBatch = 4096; // events per batch when a file is replayed into the views
+constexpr int kWaitScan = 512;    // the newest records looked at for running requests
+constexpr int kWaitIntervalMs = 500;
 
 // The coroutine's row in the Coroutines view (live requests only), or an invalid index.
 QModelIndex coroutineRow(const QAbstractItemModel* model, quint64 requestId, quint32 coroutine,
@@ -113,6 +118,9 @@ QDockWidget* MainWindow::createTimelineDock()
     if (auto* viewMenu = menuBar()->findChild<QMenu*>(QStringLiteral("viewMenu"))) {
         viewMenu->addAction(dock->toggleViewAction());
     }
+    m_waitTimer = new QTimer(this);
+    m_waitTimer->setInterval(kWaitIntervalMs);
+    connect(m_waitTimer, &QTimer::timeout, this, &MainWindow::updateWaitChains);
     auto* view = m_timelinePane->view();
     connect(view, &TimelineView::coroutineClicked, this,
             [this](quint64 requestId, quint32 coroutine) {
@@ -149,6 +157,38 @@ void MainWindow::applyToHistory(const QVector<engine::trace::Event>& events)
     m_history->apply(events.constData(), static_cast<std::size_t>(events.size()));
     m_timeline->refresh();
     updateHistoryStatus();
+    updateWaitChains();
+}
+
+void MainWindow::updateWaitChains()
+{
+    // Live: waits are measured to now; a trace: to its last event.
+    const std::size_t size = m_history->size();
+    std::int64_t now = isOffline() ? 0 : engine::trace::Tracer::nowNs();
+    if (isOffline()) {
+        for (std::size_t i = 0; i < size; ++i) {
+            now = std::max(now, m_history->at(i).endNs);
+        }
+    }
+    QHash<quint64, QString> chains;
+    const std::size_t from = size > kWaitScan ? size - kWaitScan : 0;
+    for (std::size_t i = from; i < size; ++i) {
+        const auto& record = m_history->at(i);
+        if (!record.done) {
+            chains.insert(record.id,
+                          QString::fromStdString(engine::history::waitChain(record, now)));
+        }
+    }
+    m_requests->setWaitChains(chains);
+    m_timelinePane->setWaitChain(m_timeline->shownRequests().size() == 1
+                                     ? chains.value(m_timeline->shownRequests().front())
+                                     : QString());
+    // Only while something runs, and not for a file.
+    if (chains.isEmpty() || isOffline()) {
+        m_waitTimer->stop();
+    } else if (!m_waitTimer->isActive()) {
+        m_waitTimer->start();
+    }
 }
 
 void MainWindow::updateHistoryStatus()

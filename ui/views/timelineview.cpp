@@ -499,8 +499,14 @@ bool TimelineView::viewportEvent(QEvent* event)
 }
 
 TimelinePane::TimelinePane(TimelineModel* model, QWidget* parent)
-    : QWidget(parent), m_model(model), m_view(new TimelineView(model)), m_title(new QLabel)
+    : QWidget(parent), m_model(model), m_view(new TimelineView(model)), m_title(new QLabel),
+      m_waitChain(new QLabel)
 {
+    m_waitChain->setObjectName(QStringLiteral("timelineWaitChain"));
+    m_waitChain->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_waitChain->setContentsMargins(6, 0, 6, 2);
+    m_waitChain->setToolTip(tr("Why is it stuck: the waits from the entry thread down"));
+    m_waitChain->hide();
     m_title->setObjectName(QStringLiteral("timelineTitle"));
     m_title->setTextInteractionFlags(Qt::TextSelectableByMouse);
     auto* fitButton = new QToolButton;
@@ -531,10 +537,18 @@ TimelinePane::TimelinePane(TimelineModel* model, QWidget* parent)
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(0);
     layout->addLayout(top);
+    layout->addWidget(m_waitChain);
     layout->addWidget(m_view, 1);
     layout->addWidget(legendLabel);
     connect(m_model, &TimelineModel::lanesChanged, this, &TimelinePane::updateTitle);
     updateTitle();
+}
+
+void TimelinePane::setWaitChain(const QString& chain)
+{
+    m_waitChain->setText(
+        tr("<span style=\"color:#b26a00\">waiting:</span> %1").arg(chain.toHtmlEscaped()));
+    m_waitChain->setVisible(!chain.isEmpty());
 }
 
 void TimelinePane::updateTitle()

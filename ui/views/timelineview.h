@@ -86,6 +86,8 @@ class TimelinePane final : public QWidget
 public:
     explicit TimelinePane(TimelineModel* model, QWidget* parent = nullptr);
     TimelineView* view() const { return m_view; }
+    // "Why is it stuck" for a running request: shown under the title; empty hides it.
+    void setWaitChain(const QString& chain);
 
 private:
     void updateTitle();
@@ -93,6 +95,7 @@ private:
     TimelineModel* m_model;
     TimelineView* m_view;
     QLabel* m_title;
+    QLabel* m_waitChain;
 };
 
 } // namespace restyscope::ui
