@@ -152,6 +152,52 @@ private slots:
         QCOMPARE(view.selectedCoroutine(), model.lanes()[a].coroutineId);
     }
 
+    // Every request side by side, each with its entry thread's runs and waits; a click on one
+    // asks for its coroutines.
+    void waterfall()
+    {
+        engine::history::History history;
+        ui::TimelineModel model;
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setHistory(&history);
+        for (const char* target : {"/api/hello", "/api/threads", "/api/broken"}) {
+            QVERIFY(runInto(m_fixture, target, history, model) != 0);
+        }
+        QSignalSpy changed(&model, &ui::TimelineModel::waterfallChanged);
+        model.showWaterfall();
+        QCOMPARE(changed.size(), 1);
+        QStringList lanes;
+        for (const auto& line : test::printTimeline(model)) {
+            lanes << line.section(QLatin1Char(' '), 1); // without "#id"
+        }
+        QCOMPARE(lanes,
+                 (QStringList{QStringLiteral("GET /api/hello | 200 |  |  | run"),
+                              QStringLiteral("GET /api/threads | 200 |  |  | run, thread spawn "
+                                             "[user thread 1], run, thread spawn [user thread 2], "
+                                             "run, coroutine resume [user coroutine 3], run, "
+                                             "coroutine resume [user coroutine 3], run, coroutine "
+                                             "resume [user coroutine 3], run, thread wait [user "
+                                             "thread 1], run, sleep [sleep 0 ms], run"),
+                              QStringLiteral("GET /api/broken | 500 |  |  | run")}));
+        // In time order, the threads request overlapping none (they ran one after another).
+        QVERIFY(model.lanes()[0].endNs <= model.lanes()[1].beginNs);
+        ui::TimelineView view(&model);
+        view.resize(800, 200);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        QSignalSpy clicked(&view, &ui::TimelineView::coroutineClicked);
+        QTest::mouseClick(view.viewport(), Qt::LeftButton, {}, view.spanCenter(1, 1));
+        QCOMPARE(clicked.size(), 1);
+        QCOMPARE(clicked.front().at(0).toULongLong(), model.lanes()[1].requestId);
+        QCOMPARE(clicked.front().at(1).toUInt(), 0u);
+        // Showing a request leaves the waterfall.
+        model.showRequests({model.lanes()[1].requestId});
+        QVERIFY(!model.waterfall());
+        QCOMPARE(changed.size(), 2);
+        QCOMPARE(model.lanes().size(), 5);
+    }
+
     // A failed entry thread: its lane says where the error was, and a click asks for it.
     void failedLaneOpensTheSource()
     {

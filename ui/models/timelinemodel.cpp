@@ -83,7 +83,31 @@ QString durationText(qint64 ns)
     return QString::number(static_cast<double>(ns) / 1e3, 'f', 0) + QStringLiteral(" us");
 }
 
-TimelineModel::TimelineModel(QObject* parent) : TimelineModelBase(parent) {}
+TimelineModel::TimelineModel(QObject* parent)
+    : TimelineModelBase(parent), m_coalesce(new QTimer(this))
+{
+    m_coalesce->setSingleShot(true);
+    m_coalesce->setInterval(300);
+    connect(m_coalesce, &QTimer::timeout, this, [this] {
+        if (m_waterfall) {
+            rebuild();
+        }
+    });
+}
+
+void TimelineModel::setWaterfall(bool on)
+{
+    if (m_waterfall != on) {
+        m_waterfall = on;
+        Q_EMIT waterfallChanged(on);
+    }
+}
+
+void TimelineModel::showWaterfall()
+{
+    setWaterfall(true);
+    rebuild();
+}
 
 void TimelineModel::setHistory(const engine::history::History* history)
 {
@@ -93,18 +117,26 @@ void TimelineModel::setHistory(const engine::history::History* history)
 
 void TimelineModel::showRequests(const QList<quint64>& requestIds)
 {
+    setWaterfall(false);
     m_shown = requestIds;
     rebuild();
 }
 
 void TimelineModel::clear()
 {
+    setWaterfall(false);
     m_shown.clear();
     rebuild();
 }
 
 void TimelineModel::refresh()
 {
+    if (m_waterfall) {
+        if (m_history && m_history->lastSeq() != m_builtAtSeq && !m_coalesce->isActive()) {
+            m_coalesce->start();
+        }
+        return;
+    }
     if (!m_history || m_shown.isEmpty()) {
         return;
     }
@@ -139,7 +171,9 @@ void TimelineModel::rebuild()
     m_originNs = 0;
     m_endNs = 0;
     m_live = false;
-    if (m_history) {
+    if (m_history && m_waterfall) {
+        buildWaterfall();
+    } else if (m_history) {
         for (const quint64 id : std::as_const(m_shown)) {
             const RequestRecord* record = m_history->find(id);
             std::uint64_t last = 0;
@@ -157,6 +191,51 @@ void TimelineModel::rebuild()
     }
     endResetModel();
     Q_EMIT lanesChanged();
+}
+
+void TimelineModel::buildWaterfall()
+{
+    m_builtAtSeq = m_history->lastSeq();
+    const std::size_t count = m_history->size();
+    m_lanes.reserve(static_cast<int>(count));
+    for (std::size_t i = 0; i < count; ++i) {
+        const RequestRecord& record = m_history->at(i);
+        if (m_lanes.isEmpty() || record.beginNs < m_originNs) {
+            m_originNs = record.beginNs;
+        }
+        m_endNs = std::max<qint64>(m_endNs, record.endNs);
+        m_live = m_live || !record.done;
+        TimelineLane lane;
+        lane.isRequest = true;
+        lane.requestId = record.id;
+        lane.name = QStringLiteral("#%1 %2").arg(record.id).arg(fromStd(record.request));
+        lane.state = !record.done    ? QStringLiteral("running")
+                     : record.status ? QString::number(record.status)
+                                     : QStringLiteral("done");
+        lane.beginNs = record.beginNs;
+        lane.endNs = record.endNs;
+        // The entry (or timer) thread's runs and waits: where the request spent its time.
+        for (const auto& co : record.coroutines) {
+            if (co.parent != 0) {
+                continue;
+            }
+            for (const Span& span : co.spans) {
+                TimelineSpan s;
+                s.beginNs = span.beginNs;
+                s.open = span.open;
+                s.endNs = span.open ? record.endNs : span.endNs;
+                s.running = span.kind == Span::Kind::Run;
+                s.reason = span.reason;
+                s.waitedOn = fromStd(span.waitedOn);
+                s.file = fromStd(span.source.file);
+                s.line = span.source.line;
+                lane.spans.append(std::move(s));
+            }
+            break;
+        }
+        addNode(lane, -1);
+        m_lanes.append(std::move(lane));
+    }
 }
 
 void TimelineModel::addRecord(const RequestRecord& record, int parentNode, int depth)

@@ -12,6 +12,7 @@
 
 #include <QList>
 #include <QString>
+#include <QTimer>
 #include <QVector>
 
 namespace restyscope::engine::history {
@@ -78,8 +79,14 @@ public:
     // Shows these requests (their subrequests come along); an empty list shows nothing.
     void showRequests(const QList<quint64>& requestIds);
     QList<quint64> shownRequests() const { return m_shown; }
-    // After the history applied a batch: rebuilds when a shown record changed.
+    // After the history applied a batch: rebuilds when a shown record changed (the waterfall:
+    // at most every 300 ms).
     void refresh();
+    // The waterfall (the browser network panel's): one lane per request of the history, its
+    // entry thread's runs and waits on it, so concurrency and queueing across requests show.
+    // showRequests() leaves it.
+    void showWaterfall();
+    bool waterfall() const { return m_waterfall; }
     void clear();
 
     const QVector<TimelineLane>& lanes() const { return m_lanes; }
@@ -89,6 +96,7 @@ public:
 
 Q_SIGNALS:
     void lanesChanged();
+    void waterfallChanged(bool on);
 
 protected:
     QVariant cell(const TimelineLane& row, int column, int role) const override;
@@ -97,6 +105,8 @@ protected:
 private:
     void rebuild();
     void addRecord(const engine::history::RequestRecord& record, int parentNode, int depth);
+    void buildWaterfall();
+    void setWaterfall(bool on);
 
     const engine::history::History* m_history = nullptr;
     QList<quint64> m_shown;
@@ -105,6 +115,9 @@ private:
     qint64 m_originNs = 0;
     qint64 m_endNs = 0;
     bool m_live = false;
+    bool m_waterfall = false;
+    std::uint64_t m_builtAtSeq = 0; // the history's lastSeq at the last waterfall build
+    QTimer* m_coalesce;             // one waterfall rebuild per interval
 };
 
 // "12.3 ms", "850 us", "1.25 s".

@@ -124,6 +124,12 @@ QDockWidget* MainWindow::createTimelineDock()
     auto* view = m_timelinePane->view();
     connect(view, &TimelineView::coroutineClicked, this,
             [this](quint64 requestId, quint32 coroutine) {
+                if (coroutine == 0 && m_timeline->waterfall()) {
+                    // A request of the waterfall: its coroutines, and its row in the views.
+                    showInTimeline({requestId});
+                    selectRequest(requestId);
+                    return;
+                }
                 // Live coroutines are in the Coroutines view; finished ones only here.
                 const QModelIndex row = coroutineRow(m_coroutines, requestId, coroutine);
                 if (row.isValid() && m_coroutineView) {

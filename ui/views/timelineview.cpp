@@ -105,8 +105,9 @@ TimelineView::TimelineView(TimelineModel* model, QWidget* parent)
 void TimelineView::onLanesChanged()
 {
     // A new selection, or a live request that grows: fit again unless the user zoomed.
-    if (m_shownRequests != m_model->shownRequests()) {
+    if (m_shownRequests != m_model->shownRequests() || m_waterfall != m_model->waterfall()) {
         m_shownRequests = m_model->shownRequests();
+        m_waterfall = m_model->waterfall();
         m_fitted = true;
         m_selectedCoroutine = 0;
     }
@@ -274,8 +275,10 @@ void TimelineView::paintLane(QPainter& p, const TimelineLane& lane, int y, int r
     if (lane.isRequest) {
         const double x0 = std::max<double>(m_labelWidth, xOf(lane.beginNs));
         const double x1 = std::min<double>(right, xOf(lane.endNs));
+        const bool failed = lane.state.startsWith(QLatin1Char('5'));
         if (x1 >= x0) {
-            p.fillRect(QRectF(x0, y + h * 0.35, std::max(1.0, x1 - x0), h * 0.3), kRequestColor);
+            p.fillRect(QRectF(x0, y + h * 0.35, std::max(1.0, x1 - x0), h * 0.3),
+                       failed ? kErrorColor.lighter(160) : kRequestColor);
         }
         p.setPen(kRunColor);
         for (const auto& mark : lane.marks) {
@@ -284,7 +287,9 @@ void TimelineView::paintLane(QPainter& p, const TimelineLane& lane, int y, int r
                 p.drawLine(QPointF(x, y + 3), QPointF(x, y + h - 3));
             }
         }
-        return;
+        if (lane.spans.isEmpty()) {
+            return; // the waterfall's request lanes carry their entry thread's spans
+        }
     }
     const auto& spans = lane.spans;
     const qint64 visibleBegin = m_model->originNs() + static_cast<qint64>(m_viewBeginNs);
@@ -515,6 +520,28 @@ TimelinePane::TimelinePane(TimelineModel* model, QWidget* parent)
     fitButton->setToolTip(tr("Show the whole request (or double-click the timeline). "
                              "Wheel: zoom; drag: pan; Shift+wheel: scroll the lanes"));
     connect(fitButton, &QToolButton::clicked, m_view, &TimelineView::fit);
+    auto* waterfall = new QToolButton;
+    waterfall->setObjectName(QStringLiteral("timelineWaterfall"));
+    waterfall->setText(tr("Waterfall"));
+    waterfall->setCheckable(true);
+    waterfall->setToolTip(tr("Every request of the history side by side (its entry thread's "
+                             "runs and waits): concurrency and queueing across requests. "
+                             "Click a request to see its coroutines"));
+    connect(waterfall, &QToolButton::toggled, this, [this](bool on) {
+        if (on == m_model->waterfall()) {
+            return;
+        }
+        if (on) {
+            m_beforeWaterfall = m_model->shownRequests();
+            m_model->showWaterfall();
+        } else {
+            m_model->showRequests(m_beforeWaterfall);
+        }
+    });
+    connect(m_model, &TimelineModel::waterfallChanged, waterfall, [waterfall](bool on) {
+        const QSignalBlocker block(waterfall);
+        waterfall->setChecked(on);
+    });
 
     // The legend: run, then the reasons seen most.
     QString legend = QStringLiteral("<span style=\"color:%1\">&#9632;</span>&nbsp;run &nbsp; ")
@@ -532,6 +559,7 @@ TimelinePane::TimelinePane(TimelineModel* model, QWidget* parent)
     auto* top = new QHBoxLayout;
     top->setContentsMargins(4, 2, 4, 2);
     top->addWidget(m_title, 1);
+    top->addWidget(waterfall);
     top->addWidget(fitButton);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -556,6 +584,13 @@ void TimelinePane::updateTitle()
     const auto& lanes = m_model->lanes();
     if (lanes.isEmpty()) {
         m_title->setText(tr("<i>No request selected</i>"));
+        return;
+    }
+    if (m_model->waterfall()) {
+        m_title->setText(tr("<b>Waterfall</b> &nbsp; %1 requests over %2%3")
+                             .arg(lanes.size())
+                             .arg(durationText(m_model->endNs() - m_model->originNs()),
+                                  m_model->live() ? tr(" &nbsp; <i>running</i>") : QString()));
         return;
     }
     const TimelineLane& head = lanes.front();

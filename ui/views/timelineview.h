@@ -77,6 +77,7 @@ private:
     quint32 m_selectedCoroutine = 0;
     quint64 m_selectedRequest = 0;
     QList<quint64> m_shownRequests; // a new selection fits again
+    bool m_waterfall = false;
 };
 
 // The dock's contents: a title, Fit, the legend, and the view.
@@ -96,6 +97,7 @@ private:
     TimelineView* m_view;
     QLabel* m_title;
     QLabel* m_waitChain;
+    QList<quint64> m_beforeWaterfall; // shown again when the waterfall is left
 };
 
 } // namespace restyscope::ui
