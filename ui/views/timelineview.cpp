@@ -108,6 +108,9 @@ void TimelineView::onLanesChanged()
     if (m_shownRequests != m_model->shownRequests() || m_waterfall != m_model->waterfall()) {
         m_shownRequests = m_model->shownRequests();
         m_waterfall = m_model->waterfall();
+        // The waterfall's lanes are one line each: more requests in view.
+        const QFontMetrics metrics(font());
+        m_laneHeight = m_waterfall ? metrics.height() + 4 : std::max(20, metrics.height() + 8);
         m_fitted = true;
         m_selectedCoroutine = 0;
     }
@@ -409,7 +412,7 @@ void TimelineView::paintEvent(QPaintEvent*)
         p.setPen(palette().color(QPalette::PlaceholderText));
         p.drawText(viewport()->rect().adjusted(0, m_axisHeight, 0, 0), Qt::AlignCenter,
                    tr("Select a request (Requests view, or the client's \"show in runtime\")\n"
-                      "to see its coroutines over time."));
+                      "to see its coroutines over time, or Waterfall for all of them."));
     }
 }
 
