@@ -11,6 +11,7 @@
 
 #include <QAbstractItemModelTester>
 #include <QSignalSpy>
+#include <QSlider>
 #include <QtTest>
 
 using namespace restyscope;
@@ -196,6 +197,53 @@ private slots:
         QVERIFY(!model.waterfall());
         QCOMPARE(changed.size(), 2);
         QCOMPARE(model.lanes().size(), 5);
+    }
+
+    // Time travel: the scrubber replays the request's events up to one of them; the lanes are
+    // those of that instant, and the last position is the present again.
+    void timeTravel()
+    {
+        engine::history::History history;
+        ui::TimelineModel model;
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setHistory(&history);
+        QVERIFY(runInto(m_fixture, "/api/threads", history, model) != 0);
+        const QStringList present = test::printTimeline(model);
+        ui::TimelinePane pane(&model);
+        const auto events = model.shownEvents();
+        QCOMPARE(pane.scrubber()->maximum(), static_cast<int>(events.size()));
+        QCOMPARE(pane.scrubber()->value(), pane.scrubber()->maximum());
+        // The instant the entry thread began to wait for thread a.
+        int at = -1;
+        for (std::size_t i = 0; i < events.size() && at < 0; ++i) {
+            if (events[i].kind == engine::trace::EventKind::CoroutineYield &&
+                events[i].reason == engine::trace::YieldReason::ThreadWait) {
+                at = static_cast<int>(i);
+            }
+        }
+        QVERIFY(at > 0);
+        pane.scrubber()->setValue(at);
+        QCOMPARE(model.cutoff(), events[static_cast<std::size_t>(at)].seq);
+        QCOMPARE(model.cutoffNs(), events[static_cast<std::size_t>(at)].timeNs);
+        QCOMPARE(
+            test::printTimeline(model),
+            (QStringList{
+                QStringLiteral("GET /api/threads | running |  |  | "),
+                QStringLiteral("  entry 1 | waiting |  |  | run, thread spawn [user thread 2], "
+                               "run, thread spawn [user thread 3], run, coroutine resume "
+                               "[user coroutine 4], run, coroutine resume [user coroutine "
+                               "4], run, coroutine resume [user coroutine 4], run, thread "
+                               "wait"),
+                QStringLiteral("    user thread 2 | waiting |  |  | run, sleep [sleep 200 ms]"),
+                QStringLiteral("    user thread 3 | waiting |  |  | run, sleep [sleep 100 ms]"),
+                QStringLiteral("    user coroutine 4 | waiting |  |  | run, coroutine yield, "
+                               "run, coroutine yield, run, coroutine yield")}));
+        // The axis still spans the whole request.
+        QVERIFY(model.endNs() > model.cutoffNs() + 150'000'000);
+        pane.scrubber()->setValue(pane.scrubber()->maximum());
+        QCOMPARE(model.cutoff(), std::uint64_t(0));
+        QCOMPARE(test::printTimeline(model), present);
     }
 
     // A failed entry thread: its lane says where the error was, and a click asks for it.

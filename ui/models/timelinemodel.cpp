@@ -5,6 +5,7 @@
 #include "ui/models/yieldcolors.h"
 
 #include <algorithm>
+#include <memory>
 
 namespace restyscope::ui {
 
@@ -118,6 +119,7 @@ void TimelineModel::setHistory(const engine::history::History* history)
 void TimelineModel::showRequests(const QList<quint64>& requestIds)
 {
     setWaterfall(false);
+    m_cutoff = 0;
     m_shown = requestIds;
     rebuild();
 }
@@ -129,8 +131,44 @@ void TimelineModel::clear()
     rebuild();
 }
 
+void TimelineModel::setCutoff(std::uint64_t seq)
+{
+    if (m_cutoff != seq) {
+        m_cutoff = seq;
+        rebuild();
+    }
+}
+
+std::vector<engine::trace::Event> TimelineModel::shownEvents() const
+{
+    std::vector<engine::trace::Event> events;
+    if (!m_history || m_waterfall) {
+        return events;
+    }
+    auto add = [&](const RequestRecord* record) {
+        if (record) {
+            events.insert(events.end(), record->events.begin(), record->events.end());
+        }
+    };
+    for (const quint64 id : m_shown) {
+        const RequestRecord* record = m_history->find(id);
+        add(record);
+        if (record) {
+            for (const auto sub : record->subrequests) {
+                add(m_history->find(sub));
+            }
+        }
+    }
+    std::sort(events.begin(), events.end(),
+              [](const auto& a, const auto& b) { return a.seq < b.seq; });
+    return events;
+}
+
 void TimelineModel::refresh()
 {
+    if (m_cutoff) {
+        return; // the past does not change
+    }
     if (m_waterfall) {
         if (m_history && m_history->lastSeq() != m_builtAtSeq && !m_coalesce->isActive()) {
             m_coalesce->start();
@@ -171,11 +209,26 @@ void TimelineModel::rebuild()
     m_originNs = 0;
     m_endNs = 0;
     m_live = false;
+    m_cutoffNs = 0;
+    m_source = m_history;
+    std::unique_ptr<engine::history::History> replay;
+    if (m_history && m_cutoff && !m_waterfall) {
+        // Time travel: the shown records as they were once the cutoff event was applied.
+        replay = std::make_unique<engine::history::History>();
+        for (const auto& event : shownEvents()) {
+            if (event.seq > m_cutoff) {
+                break;
+            }
+            replay->apply(event);
+            m_cutoffNs = event.timeNs;
+        }
+        m_source = replay.get();
+    }
     if (m_history && m_waterfall) {
         buildWaterfall();
     } else if (m_history) {
         for (const quint64 id : std::as_const(m_shown)) {
-            const RequestRecord* record = m_history->find(id);
+            const RequestRecord* record = m_source->find(id);
             std::uint64_t last = 0;
             if (record) {
                 addRecord(*record, -1, 0);
@@ -189,6 +242,20 @@ void TimelineModel::rebuild()
             m_seen.append(last);
         }
     }
+    if (replay) {
+        // The axis keeps the whole requests' time; the lanes end at the cutoff.
+        bool first = true;
+        for (const quint64 id : std::as_const(m_shown)) {
+            if (const RequestRecord* record = m_history->find(id)) {
+                m_originNs =
+                    first ? record->beginNs : std::min<qint64>(m_originNs, record->beginNs);
+                m_endNs = std::max<qint64>(m_endNs, record->endNs);
+                first = false;
+            }
+        }
+        m_live = false;
+    }
+    m_source = m_history;
     endResetModel();
     Q_EMIT lanesChanged();
 }
@@ -306,9 +373,9 @@ void TimelineModel::addRecord(const RequestRecord& record, int parentNode, int d
         nodeOf[coDepth] = addNode(lane, parent);
         m_lanes.append(std::move(lane));
     }
-    if (m_history) {
+    if (m_source) {
         for (const auto sub : record.subrequests) {
-            if (const auto* child = m_history->find(sub)) {
+            if (const auto* child = m_source->find(sub)) {
                 addRecord(*child, headNode, depth + 1);
             }
         }

@@ -7,6 +7,7 @@
 // model copies what it draws, so a record evicted from the history keeps its lanes until
 // the selection changes.
 
+#include "engine/trace/event.h"
 #include "engine/trace/probes.h"
 #include "ui/models/modelbase.h"
 
@@ -14,6 +15,8 @@
 #include <QString>
 #include <QTimer>
 #include <QVector>
+
+#include <vector>
 
 namespace restyscope::engine::history {
 class History;
@@ -87,6 +90,14 @@ public:
     // showRequests() leaves it.
     void showWaterfall();
     bool waterfall() const { return m_waterfall; }
+
+    // Time travel: the lanes as they were once the event numbered seq had happened (replayed
+    // from the records' events); 0 returns to the present. showRequests() returns too.
+    void setCutoff(std::uint64_t seq);
+    std::uint64_t cutoff() const { return m_cutoff; }
+    qint64 cutoffNs() const { return m_cutoffNs; } // that event's time (0: none)
+    // The shown requests' events (their subrequests' too), in order: the scrubber's steps.
+    std::vector<engine::trace::Event> shownEvents() const;
     void clear();
 
     const QVector<TimelineLane>& lanes() const { return m_lanes; }
@@ -118,6 +129,9 @@ private:
     bool m_waterfall = false;
     std::uint64_t m_builtAtSeq = 0; // the history's lastSeq at the last waterfall build
     QTimer* m_coalesce;             // one waterfall rebuild per interval
+    std::uint64_t m_cutoff = 0;
+    qint64 m_cutoffNs = 0;
+    const engine::history::History* m_source = nullptr; // during a rebuild: the records read
 };
 
 // "12.3 ms", "850 us", "1.25 s".

@@ -8,6 +8,7 @@
 #include <QMouseEvent>
 #include <QPainter>
 #include <QScrollBar>
+#include <QSlider>
 #include <QToolButton>
 #include <QToolTip>
 #include <QVBoxLayout>
@@ -407,6 +408,14 @@ void TimelineView::paintEvent(QPaintEvent*)
     }
     p.setPen(kGridColor.darker(110));
     p.drawLine(m_labelWidth - 1, m_axisHeight, m_labelWidth - 1, height);
+    if (m_model->cutoffNs() != 0) {
+        // Time travel: the instant shown.
+        const double x = xOf(m_model->cutoffNs());
+        if (x >= m_labelWidth && x <= width) {
+            p.setPen(QPen(kErrorColor, 1, Qt::DashLine));
+            p.drawLine(QPointF(x, m_axisHeight), QPointF(x, height));
+        }
+    }
     paintAxis(p, width);
     if (lanes.isEmpty()) {
         p.setPen(palette().color(QPalette::PlaceholderText));
@@ -508,8 +517,37 @@ bool TimelineView::viewportEvent(QEvent* event)
 
 TimelinePane::TimelinePane(TimelineModel* model, QWidget* parent)
     : QWidget(parent), m_model(model), m_view(new TimelineView(model)), m_title(new QLabel),
-      m_waitChain(new QLabel)
+      m_waitChain(new QLabel), m_scrubRow(new QWidget), m_scrubber(new QSlider(Qt::Horizontal)),
+      m_scrubText(new QLabel)
 {
+    m_scrubber->setObjectName(QStringLiteral("timelineScrubber"));
+    m_scrubber->setToolTip(tr("Time travel: the lanes as they were after each event "
+                              "(arrow keys step one event)"));
+    m_scrubText->setObjectName(QStringLiteral("timelineScrubText"));
+    auto* back = new QToolButton;
+    back->setText(QStringLiteral("\u25c0"));
+    back->setToolTip(tr("One event back"));
+    auto* forward = new QToolButton;
+    forward->setText(QStringLiteral("\u25b6"));
+    forward->setToolTip(tr("One event forward"));
+    auto* present = new QToolButton;
+    present->setObjectName(QStringLiteral("timelinePresent"));
+    present->setText(tr("Present"));
+    present->setToolTip(tr("Back to the present: every event"));
+    connect(back, &QToolButton::clicked, this,
+            [this] { m_scrubber->setValue(m_scrubber->value() - 1); });
+    connect(forward, &QToolButton::clicked, this,
+            [this] { m_scrubber->setValue(m_scrubber->value() + 1); });
+    connect(present, &QToolButton::clicked, this,
+            [this] { m_scrubber->setValue(m_scrubber->maximum()); });
+    connect(m_scrubber, &QSlider::valueChanged, this, &TimelinePane::scrubTo);
+    auto* scrubLayout = new QHBoxLayout(m_scrubRow);
+    scrubLayout->setContentsMargins(4, 0, 4, 0);
+    scrubLayout->addWidget(back);
+    scrubLayout->addWidget(m_scrubber, 2);
+    scrubLayout->addWidget(forward);
+    scrubLayout->addWidget(m_scrubText, 3);
+    scrubLayout->addWidget(present);
     m_waitChain->setObjectName(QStringLiteral("timelineWaitChain"));
     m_waitChain->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_waitChain->setContentsMargins(6, 0, 6, 2);
@@ -570,9 +608,49 @@ TimelinePane::TimelinePane(TimelineModel* model, QWidget* parent)
     layout->addLayout(top);
     layout->addWidget(m_waitChain);
     layout->addWidget(m_view, 1);
+    layout->addWidget(m_scrubRow);
     layout->addWidget(legendLabel);
     connect(m_model, &TimelineModel::lanesChanged, this, &TimelinePane::updateTitle);
+    connect(m_model, &TimelineModel::lanesChanged, this, &TimelinePane::updateScrubber);
+    updateScrubber();
     updateTitle();
+}
+
+void TimelinePane::updateScrubber()
+{
+    const bool shown = !m_model->waterfall() && !m_model->lanes().isEmpty();
+    m_scrubRow->setVisible(shown);
+    if (!shown || m_model->cutoff() != 0) {
+        return; // while travelling the events stay those the travel began with
+    }
+    m_scrubEvents = m_model->shownEvents();
+    const QSignalBlocker block(m_scrubber);
+    m_scrubber->setRange(0, static_cast<int>(m_scrubEvents.size()));
+    m_scrubber->setValue(m_scrubber->maximum());
+    m_scrubText->setText(tr("present: %1 events").arg(m_scrubEvents.size()));
+}
+
+void TimelinePane::scrubTo(int position)
+{
+    if (position >= static_cast<int>(m_scrubEvents.size()) || position < 0) {
+        m_model->setCutoff(0);
+        updateScrubber();
+        return;
+    }
+    const auto& e = m_scrubEvents[static_cast<std::size_t>(position)];
+    m_model->setCutoff(e.seq);
+    QString text = tr("event %1 of %2: <b>%3</b>")
+                       .arg(position + 1)
+                       .arg(m_scrubEvents.size())
+                       .arg(eventKindText(e.kind));
+    if (e.reason != engine::trace::YieldReason::None) {
+        text += QLatin1Char(' ') + yieldReasonText(e.reason).toHtmlEscaped();
+    }
+    if (e.coroutineId) {
+        text += tr(" (coroutine %1)").arg(e.coroutineId);
+    }
+    text += tr(" at +%1").arg(durationText(e.timeNs - m_model->originNs()));
+    m_scrubText->setText(text);
 }
 
 void TimelinePane::setWaitChain(const QString& chain)

@@ -7,11 +7,17 @@
 // long; a click selects the coroutine and, when the position is known, opens its source.
 // Only the rows and spans in view are painted, spans narrower than a pixel merge.
 
+#include "engine/trace/event.h"
 #include <QAbstractScrollArea>
+
 #include <QList>
+
 #include <QWidget>
+#include <vector>
 
 class QLabel;
+class QSlider;
+class QWidget;
 
 namespace restyscope::ui {
 
@@ -89,15 +95,24 @@ public:
     TimelineView* view() const { return m_view; }
     // "Why is it stuck" for a running request: shown under the title; empty hides it.
     void setWaitChain(const QString& chain);
+    // Time travel over the shown requests' events: position i shows the lanes once event i
+    // (0-based) had happened; the last position is the present.
+    QSlider* scrubber() const { return m_scrubber; }
 
 private:
     void updateTitle();
+    void updateScrubber();
+    void scrubTo(int position);
 
     TimelineModel* m_model;
     TimelineView* m_view;
     QLabel* m_title;
     QLabel* m_waitChain;
     QList<quint64> m_beforeWaterfall; // shown again when the waterfall is left
+    QWidget* m_scrubRow;
+    QSlider* m_scrubber;
+    QLabel* m_scrubText;
+    std::vector<engine::trace::Event> m_scrubEvents;
 };
 
 } // namespace restyscope::ui
