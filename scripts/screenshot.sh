@@ -4,6 +4,7 @@
 #   paused.png   paused mid-request: GET /api/threads after two Step resumes (F10)
 #   done.png     after Continue (F5): the request finished, its events in the log
 #   timeline.png the finished /api/threads request clicked in the Requests view: its Timeline
+#   timetravel.png  the same Timeline 30 events back in time (the scrubber under it)
 #   waterfall.png   after a burst of 200 mixed requests (threads, hello, addition, broken):
 #                the Timeline's waterfall of every request
 #   breakpoint.png  a second run with a line breakpoint at lua/threads.lua:5 and a watch:
@@ -109,6 +110,14 @@ echo "response: $(tr '\n' ' ' <"$work/response")"
 click 110 120
 sleep 1
 shot timeline
+# Time travel: three clicks on the scrubber's groove, left of its handle, go back 30 events.
+for _ in 1 2 3; do
+    click 200 737
+    sleep 0.3
+done
+sleep 0.5
+shot timetravel
+click 1236 737 # Present
 # A burst of 200 mixed requests, 20 at a time, then the Timeline's Waterfall button.
 for i in $(seq 50); do
     for api in threads hello 'addition?a=1&b=2' broken; do
