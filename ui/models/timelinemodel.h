@@ -11,6 +11,7 @@
 #include "engine/trace/probes.h"
 #include "ui/models/modelbase.h"
 
+#include <QHash>
 #include <QList>
 #include <QString>
 #include <QTimer>
@@ -85,8 +86,9 @@ public:
     // After the history applied a batch: rebuilds when a shown record changed (the waterfall:
     // at most every 300 ms).
     void refresh();
-    // The waterfall (the browser network panel's): one lane per request of the history, its
-    // entry thread's runs and waits on it, so concurrency and queueing across requests show.
+    // The waterfall (the browser network panel's): one lane per request of the history (the
+    // newest 2,000), its entry thread's runs and waits on it, so concurrency and queueing
+    // across requests show.
     // showRequests() leaves it.
     void showWaterfall();
     bool waterfall() const { return m_waterfall; }
@@ -129,6 +131,7 @@ private:
     bool m_waterfall = false;
     std::uint64_t m_builtAtSeq = 0; // the history's lastSeq at the last waterfall build
     QTimer* m_coalesce;             // one waterfall rebuild per interval
+    QHash<quint64, TimelineLane> m_waterfallCache; // finished requests' waterfall lanes
     std::uint64_t m_cutoff = 0;
     qint64 m_cutoffNs = 0;
     const engine::history::History* m_source = nullptr; // during a rebuild: the records read
