@@ -288,19 +288,30 @@ private slots:
     {
         std::thread client(
             [port = m_fixture.port()] { test::httpRequest(port, "GET", "/api/threads"); });
-        QTest::qWait(80);
-        const auto events = m_fixture.events();
-        client.join();
-        const History history = historyOf(events);
+        // Taken as soon as the entry thread waits (the threads sleep 0.1 and 0.2 s then).
+        History history;
         const RequestRecord* record = nullptr;
-        for (std::size_t i = 0; i < history.size(); ++i) {
-            if (history.at(i).request == "GET /api/threads") {
-                record = &history.at(i);
+        QString chain;
+        for (int i = 0; i < 400 && chain.isEmpty(); ++i) {
+            history = historyOf(m_fixture.events());
+            for (std::size_t r = 0; r < history.size(); ++r) {
+                const auto& candidate = history.at(r);
+                const auto* entry =
+                    candidate.coroutines.empty() ? nullptr : &candidate.coroutines.front();
+                if (candidate.request == "GET /api/threads" && !candidate.done && entry &&
+                    !entry->spans.empty() &&
+                    entry->spans.back().reason == engine::trace::YieldReason::ThreadWait) {
+                    record = &candidate;
+                    chain = QString::fromStdString(
+                        engine::history::waitChain(candidate, engine::trace::Tracer::nowNs()));
+                }
+            }
+            if (chain.isEmpty()) {
+                QTest::qWait(5);
             }
         }
-        QVERIFY(record && !record->done);
-        const QString chain = QString::fromStdString(
-            engine::history::waitChain(*record, engine::trace::Tracer::nowNs()));
+        client.join();
+        QVERIFY(record);
         static const QRegularExpression expected(QStringLiteral(
             "^entry \\d+ thread wait for [0-9.]+ ms -> user thread \\d+ sleep [0-9.]+ ms of "
             "200.0 ms$"));
