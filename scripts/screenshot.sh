@@ -3,6 +3,10 @@
 #   idle.png     the example prefix served, no request yet
 #   paused.png   paused mid-request: GET /api/threads after two Step resumes (F10)
 #   done.png     after Continue (F5): the request finished, its events in the log
+#   timeline.png the finished /api/threads request clicked in the Requests view: its Timeline
+#   timetravel.png  the same Timeline 30 events back in time (the scrubber under it)
+#   waterfall.png   after a burst of 200 mixed requests (threads, hello, addition, broken):
+#                the Timeline's waterfall of every request
 #   breakpoint.png  a second run with a line breakpoint at lua/threads.lua:5 and a watch:
 #                the Source dock's paused line and the Inspector's stack, locals and watch
 # Keys go to the window through XTest (python3 ctypes and libXtst, no extra package).
@@ -51,6 +55,22 @@ x.XFlush(d)
 x.XCloseDisplay(d)
 PY
 }
+click() {
+    python3 - "$1" "$2" <<'PY'
+import ctypes, sys, time
+x = ctypes.cdll.LoadLibrary("libX11.so.6")
+xt = ctypes.cdll.LoadLibrary("libXtst.so.6")
+x.XOpenDisplay.restype = ctypes.c_void_p
+d = ctypes.c_void_p(x.XOpenDisplay(None))
+xt.XTestFakeMotionEvent(d, 0, int(sys.argv[1]), int(sys.argv[2]), 0)
+x.XFlush(d)
+time.sleep(0.1)
+xt.XTestFakeButtonEvent(d, 1, True, 0)
+xt.XTestFakeButtonEvent(d, 1, False, 0)
+x.XFlush(d)
+x.XCloseDisplay(d)
+PY
+}
 shot() {
     # No window manager: the window sits at the top left of a black screen; trim the black.
     import -window root -trim +repage "$out/$1.png"
@@ -84,6 +104,30 @@ curl_pid=""
 sleep 1
 shot done
 echo "response: $(tr '\n' ' ' <"$work/response")"
+
+# The Timeline: a click on the /api/threads row (the third, after / and /api/hello; the
+# window sits at the top left, no window manager) shows the finished request's coroutines.
+click 110 120
+sleep 1
+shot timeline
+# Time travel: three clicks on the scrubber's groove, left of its handle, go back 30 events.
+for _ in 1 2 3; do
+    click 200 737
+    sleep 0.3
+done
+sleep 0.5
+shot timetravel
+click 1236 737 # Present
+# A burst of 200 mixed requests, 20 at a time, then the Timeline's Waterfall button.
+for i in $(seq 50); do
+    for api in threads hello 'addition?a=1&b=2' broken; do
+        echo "http://127.0.0.1:$port/api/$api"
+    done
+done | xargs -P 20 -n 1 curl -s -o /dev/null || true
+sleep 1
+click 1225 575
+sleep 1
+shot waterfall
 
 # Second run: a line breakpoint (RESTYSCOPE_BREAKPOINTS) and a watch expression (settings).
 kill "$app_pid" 2>/dev/null || true

@@ -1,5 +1,8 @@
 #include "tests/ui/modelfixtures.h"
 
+#include "ui/models/timelinemodel.h"
+
+#include <QMap>
 #include <QRegularExpression>
 
 namespace restyscope::test {
@@ -35,6 +38,31 @@ QStringList printModel(const QAbstractItemModel& model, int role, const QModelIn
         lines << printModel(model, role, child, depth + 1);
     }
     return lines;
+}
+
+QStringList printTimeline(const QAbstractItemModel& model)
+{
+    static const QRegularExpression named(
+        QStringLiteral("\\b(entry|user thread|user coroutine|timer) (\\d+)"));
+    QMap<QString, int> numbers;
+    QStringList out;
+    for (QString line : printModel(model, ui::timelinemodel::ShapeRole)) {
+        QString renumbered;
+        qsizetype from = 0;
+        auto it = named.globalMatch(line);
+        while (it.hasNext()) {
+            const auto match = it.next();
+            const QString id = match.captured(2);
+            if (!numbers.contains(id)) {
+                numbers.insert(id, static_cast<int>(numbers.size()) + 1);
+            }
+            renumbered +=
+                line.mid(from, match.capturedStart(2) - from) + QString::number(numbers.value(id));
+            from = match.capturedEnd(2);
+        }
+        out << renumbered + line.mid(from);
+    }
+    return out;
 }
 
 QVector<QVector<trace::Event>> eventBatches(const QString& text)

@@ -15,6 +15,11 @@ namespace restyscope::test {
 QStringList printModel(const QAbstractItemModel& model, int role = Qt::DisplayRole,
                        const QModelIndex& parent = {}, int depth = 0);
 
+// A Timeline model printed without times (timelinemodel::ShapeRole): lanes nested under
+// their parents, "name | state | | | run, sleep [sleep 200 ms], run", coroutine ids renumbered
+// by first appearance so runs compare.
+QStringList printTimeline(const QAbstractItemModel& model);
+
 // Events, one a line: "KIND key=value ... [text=rest of line]"; KIND is the event name with
 // '-' for spaces ("request-begin"); keys: req, co, parent, vm, ms (time), value, reason
 // ("thread-wait"). Seq numbers count from 1. Batches are separated by a line "--".

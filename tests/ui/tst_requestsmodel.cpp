@@ -24,7 +24,7 @@ private slots:
             << QStringLiteral("request-begin req=1 ms=0 text=GET /a\n"
                               "phase-enter req=1 ms=0.1 text=content\n"
                               "request-end req=1 ms=2.5 value=200\n")
-            << 10 << QStringList{QStringLiteral("1 | GET /a | 200 | 2.5 ms | done | ")}
+            << 10 << QStringList{QStringLiteral("1 | GET /a | 200 | 2.5 ms | done |  | ")}
             << quint64(0);
         QTest::newRow("running request over batches")
             << QStringLiteral("request-begin req=4 ms=0 text=GET /slow\n"
@@ -35,8 +35,8 @@ private slots:
                               "--\n"
                               "request-end req=5 ms=11 value=502\n")
             << 10
-            << QStringList{QStringLiteral("4 | GET /slow |  | running | content | "),
-                           QStringLiteral("5 | POST /b | 502 | 10.0 ms | done | ")}
+            << QStringList{QStringLiteral("4 | GET /slow |  | running | content |  | "),
+                           QStringLiteral("5 | POST /b | 502 | 10.0 ms | done |  | ")}
             << quint64(0);
         QTest::newRow("bounded: the oldest rows go")
             << QStringLiteral("request-begin req=1 text=GET /1\n"
@@ -45,8 +45,8 @@ private slots:
                               "request-begin req=3 text=GET /3\n"
                               "request-end req=1 value=200\n")
             << 2
-            << QStringList{QStringLiteral("2 | GET /2 |  | running |  | "),
-                           QStringLiteral("3 | GET /3 |  | running |  | ")}
+            << QStringList{QStringLiteral("2 | GET /2 |  | running |  |  | "),
+                           QStringLiteral("3 | GET /3 |  | running |  |  | ")}
             << quint64(1);
         QTest::newRow("the main VM and a VM made for a request")
             << QStringLiteral("vm-create vm=1 text=main\n"
@@ -57,8 +57,8 @@ private slots:
                               "phase-enter req=3 vm=1 text=content\n"
                               "request-end req=2 value=200\n")
             << 10
-            << QStringList{QStringLiteral("2 | GET /off | 200 | 0.0 ms | done | request 6"),
-                           QStringLiteral("3 | GET /on |  | running | content | main 1")}
+            << QStringList{QStringLiteral("2 | GET /off | 200 | 0.0 ms | done | request 6 | "),
+                           QStringLiteral("3 | GET /on |  | running | content | main 1 | ")}
             << quint64(0);
         QTest::newRow("events of no known request")
             << QStringLiteral("vm-create vm=1 text=main\n"
@@ -103,8 +103,8 @@ private slots:
         model.applySnapshot(test::snapshotFrom(QStringLiteral("request 1 GET /a content 1 shared\n"
                                                               "request 2 GET /b content 7 own\n")));
         QCOMPARE(test::printModel(model),
-                 (QStringList{QStringLiteral("1 | GET /a |  | running |  | main 1"),
-                              QStringLiteral("2 | GET /b |  | running |  | request 7")}));
+                 (QStringList{QStringLiteral("1 | GET /a |  | running |  | main 1 | "),
+                              QStringLiteral("2 | GET /b |  | running |  | request 7 | ")}));
         QCOMPARE(model.index(1, 0).data(ui::SortRole).toULongLong(), 2ULL);
         // The snapshot named the main VM: a later request working in it shows it.
         model.applySnapshot(test::snapshotFrom(QStringLiteral("vm 3 main\n")));
@@ -112,7 +112,31 @@ private slots:
                                                             "cache-hit req=5 vm=3 text=k\n"))
                               .front());
         QCOMPARE(test::printModel(model).last(),
-                 QStringLiteral("5 | GET /on |  | running |  | main 3"));
+                 QStringLiteral("5 | GET /on |  | running |  | main 3 | "));
+    }
+
+    // The wait chains the window computes from the history: running rows show theirs, a row
+    // that ended drops it and ignores later ones.
+    void waitChains()
+    {
+        ui::RequestsModel model;
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.applyEvents(test::eventBatches(QStringLiteral("request-begin req=1 text=GET /a\n"
+                                                            "request-begin req=2 text=GET /b\n"))
+                              .front());
+        QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+        model.setWaitChains({{1, QStringLiteral("entry 3 sleep 1.0 ms of 5.0 ms")},
+                             {2, QStringLiteral("entry 4 running")}});
+        QCOMPARE(changed.count(), 1); // one range
+        QCOMPARE(test::printModel(model),
+                 (QStringList{QStringLiteral(
+                                  "1 | GET /a |  | running |  |  | entry 3 sleep 1.0 ms of 5.0 ms"),
+                              QStringLiteral("2 | GET /b |  | running |  |  | entry 4 running")}));
+        model.applyEvents(
+            test::eventBatches(QStringLiteral("request-end req=1 value=200 ms=7\n")).front());
+        model.setWaitChains({{1, QStringLiteral("late")}});
+        QCOMPARE(test::printModel(model).first().section(QStringLiteral(" | "), 6), QString());
     }
 };
 

@@ -85,6 +85,9 @@ public:
         error = tr("this controller cannot start an engine");
         return false;
     }
+    // Stops serving (File > Open trace shows a file with no engine running). The default has
+    // nothing to stop.
+    virtual void stop() {}
 
 public Q_SLOTS:
     virtual void pause() = 0;

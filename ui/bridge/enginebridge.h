@@ -41,7 +41,7 @@ public:
     // thread; false with nginx's wording of the error. startPaused holds the first resume.
     bool start(const QString& prefix, QString& error, bool startPaused = false) override;
     // GUI thread. Stops the loop and joins the engine thread; events not yet drained are lost.
-    void stop();
+    void stop() override;
     bool isRunning() const { return m_engine != nullptr; }
     QStringList configNotices() const { return m_notices; }
 

@@ -81,6 +81,7 @@ void RequestsModel::applyEvents(const QVector<engine::trace::Event>& events)
             row->status = static_cast<int>(event.value);
             row->endNs = event.timeNs;
             row->phase = QStringLiteral("done");
+            row->waiting.clear();
         }
     }
     rowsChanged(firstChanged, lastChanged);
@@ -91,6 +92,22 @@ void RequestsModel::applyEvents(const QVector<engine::trace::Event>& events)
         m_dropped += static_cast<quint64>(excess);
         Q_EMIT droppedCountChanged(m_dropped);
     }
+}
+
+void RequestsModel::setWaitChains(const QHash<quint64, QString>& chains)
+{
+    int firstChanged = INT_MAX;
+    int lastChanged = -1;
+    for (auto it = chains.cbegin(); it != chains.cend(); ++it) {
+        const int row = rowOf(it.key());
+        if (row < 0 || m_rows[row].done || m_rows[row].waiting == it.value()) {
+            continue;
+        }
+        m_rows[row].waiting = it.value();
+        firstChanged = std::min(firstChanged, row);
+        lastChanged = std::max(lastChanged, row);
+    }
+    rowsChanged(firstChanged, lastChanged);
 }
 
 void RequestsModel::applySnapshot(const engine::debug::Snapshot& snapshot)
@@ -127,6 +144,7 @@ QString RequestsModel::headerText(int column) const
     case DurationColumn: return tr("Duration");
     case PhaseColumn: return tr("Phase");
     case VmColumn: return tr("VM");
+    case WaitingColumn: return tr("Waiting on");
     }
     return {};
 }
@@ -145,6 +163,7 @@ QVariant RequestsModel::cell(const RequestRow& row, int column, int role) const
                         : QStringLiteral("running");
         case PhaseColumn: return row.phase;
         case VmColumn: return row.vm;
+        case WaitingColumn: return row.waiting;
         }
     } else if (role == SortRole) {
         switch (column) {
@@ -155,6 +174,8 @@ QVariant RequestsModel::cell(const RequestRow& row, int column, int role) const
         }
     } else if (role == IdRole) {
         return row.id;
+    } else if (role == Qt::ToolTipRole && column == WaitingColumn && !row.waiting.isEmpty()) {
+        return row.waiting;
     } else if (role == Qt::ForegroundRole && done && row.status >= 500) {
         return QBrush(QColor(0xc6, 0x28, 0x28));
     } else if (role == Qt::TextAlignmentRole &&

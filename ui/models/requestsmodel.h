@@ -7,6 +7,8 @@
 #include "engine/trace/event.h"
 #include "ui/models/modelbase.h"
 
+#include <QHash>
+
 namespace restyscope::ui {
 
 struct RequestRow
@@ -18,7 +20,8 @@ struct RequestRow
     qint64 endNs = 0;
     bool done = false;
     QString phase;
-    QString vm; // "main 1" (lua_code_cache on) or "request 4"
+    QString vm;      // "main 1" (lua_code_cache on) or "request 4"
+    QString waiting; // while running: the chain of waits (history/waitchain.h)
 };
 
 namespace requestsmodel {
@@ -29,6 +32,7 @@ enum Columns {
     DurationColumn,
     PhaseColumn,
     VmColumn,
+    WaitingColumn,
     NUM_COLUMNS
 };
 }
@@ -45,6 +49,8 @@ public:
     // The VM column of live requests, and which VM is the main one (for later events).
     void applySnapshot(const engine::debug::Snapshot& snapshot);
     quint64 droppedCount() const { return m_dropped; }
+    // "Why is it stuck": the wait chain of running requests, by id (done rows have none).
+    void setWaitChains(const QHash<quint64, QString>& chains);
     // Another prefix: no rows, nothing dropped.
     void clear();
 

@@ -1,5 +1,6 @@
 #include "ui/views/mainwindow.h"
 
+#include "engine/history/history.h"
 #include "ui/bridge/debugcontroller.h"
 #include "ui/bridge/workspace.h"
 #include "ui/client/dock/clientinstall.h"
@@ -12,6 +13,7 @@
 #include "ui/models/postedqueuemodel.h"
 #include "ui/models/readylistmodel.h"
 #include "ui/models/requestsmodel.h"
+#include "ui/models/timelinemodel.h"
 #include "ui/models/yieldcolors.h"
 #include "ui/views/inspectorview.h"
 #include "ui/views/sourceview.h"
@@ -47,6 +49,8 @@
 #include <QToolButton>
 #include <QTreeView>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 namespace restyscope::ui {
 
@@ -103,8 +107,11 @@ MainWindow::MainWindow(DebugController* controller, QWidget* parent)
       m_coroutines(new CoroutineTreeModel(this)), m_ready(new ReadyListModel(this)),
       m_posted(new PostedQueueModel(this)), m_cache(new CodeCacheModel(this)),
       m_events(new EventLogModel(this)), m_packages(new PackageModel(this)),
-      m_errorLog(new ErrorLogModel(this)), m_eventFilter(new EventFilterModel(this))
+      m_errorLog(new ErrorLogModel(this)), m_eventFilter(new EventFilterModel(this)),
+      m_history(std::make_unique<engine::history::History>()), m_timeline(new TimelineModel(this))
 {
+    m_timeline->setObjectName(QStringLiteral("timelineModel"));
+    m_timeline->setHistory(m_history.get());
     m_requests->setObjectName(QStringLiteral("requestsModel"));
     m_coroutines->setObjectName(QStringLiteral("coroutineTreeModel"));
     m_ready->setObjectName(QStringLiteral("readyListModel"));
@@ -124,8 +131,11 @@ MainWindow::MainWindow(DebugController* controller, QWidget* parent)
     m_urlLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_stateLabel = new QLabel;
     m_dropLabel = new QLabel;
+    m_historyLabel = new QLabel;
+    m_historyLabel->setObjectName(QStringLiteral("historyLabel"));
     statusBar()->addWidget(m_stateLabel);
     statusBar()->addWidget(m_urlLabel, 1);
+    statusBar()->addPermanentWidget(m_historyLabel);
     statusBar()->addPermanentWidget(m_dropLabel);
 
     connect(controller, &DebugController::eventsArrived, this, &MainWindow::onEvents);
@@ -160,7 +170,10 @@ MainWindow::MainWindow(DebugController* controller, QWidget* parent)
     updateTitle();
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow()
+{
+    m_timeline->setHistory(nullptr);
+}
 
 void MainWindow::selectRequest(quint64 requestId)
 {
@@ -289,6 +302,7 @@ void MainWindow::createActions()
     });
     addToolBar(Qt::TopToolBarArea, m_errorBar);
     m_errorBar->hide();
+    createTraceBanner();
 }
 
 void MainWindow::createFileMenu()
@@ -308,6 +322,8 @@ void MainWindow::createFileMenu()
     m_recentMenu = fileMenu->addMenu(tr("Open &Recent"));
     m_recentMenu->setObjectName(QStringLiteral("recentMenu"));
     updateRecentMenu();
+    fileMenu->addSeparator();
+    createTraceActions(fileMenu);
     fileMenu->addSeparator();
     auto* quit = fileMenu->addAction(tr("&Quit"));
     quit->setObjectName(QStringLiteral("actionQuit"));
@@ -453,7 +469,21 @@ void MainWindow::createDocks()
     };
 
     auto* requestView = makeView(m_requests, QStringLiteral("requestsView"), false, true);
-    setColumnWidths(requestView, {4, 15, 4, 7, 6});
+    setColumnWidths(requestView, {4, 15, 4, 7, 6, 8});
+    m_requestView = requestView;
+    // The Timeline shows the selected requests (several with Ctrl or Shift).
+    requestView->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    connect(requestView->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
+        QList<quint64> ids;
+        const auto rows = m_requestView->selectionModel()->selectedRows(0);
+        for (const auto& row : rows) {
+            ids << row.data(IdRole).toULongLong();
+        }
+        std::sort(ids.begin(), ids.end());
+        if (!ids.isEmpty() && ids != m_timeline->shownRequests()) {
+            showInTimeline(ids);
+        }
+    });
     auto* requestsDock = dock(QStringLiteral("requestsDock"), tr("Requests"),
                               createRequestsPane(requestView), Qt::LeftDockWidgetArea);
 
@@ -501,6 +531,8 @@ void MainWindow::createDocks()
     splitDockWidget(requestsDock, coroutinesDock, Qt::Horizontal);
     splitDockWidget(coroutinesDock, queuesDock, Qt::Vertical);
     tabifyDockWidget(eventsDock, cacheDock);
+    auto* timelineDock = createTimelineDock();
+    tabifyDockWidget(eventsDock, timelineDock);
     eventsDock->raise();
 
     m_source = new SourcePane(m_controller);
@@ -649,7 +681,8 @@ void MainWindow::defaultLayout()
     const int w = width();
     const int h = height();
     resizeDocks({requestsDock, coroutinesDock}, {w / 3, w * 2 / 3}, Qt::Horizontal);
-    resizeDocks({eventsDock}, {h * 3 / 10}, Qt::Vertical);
+    // The bottom row holds the Timeline: more room than a log needs.
+    resizeDocks({eventsDock}, {h * 2 / 5}, Qt::Vertical);
     resizeDocks({coroutinesDock, queuesDock}, {h * 2 / 5, h * 3 / 10}, Qt::Vertical);
 }
 
@@ -660,6 +693,7 @@ void MainWindow::onEvents(const QVector<engine::trace::Event>& events)
     const bool atEnd = bar->value() == bar->maximum();
     m_requests->applyEvents(events);
     m_events->applyEvents(events);
+    applyToHistory(events);
     if (atEnd) {
         m_eventView->scrollToBottom();
     }
@@ -710,22 +744,8 @@ bool MainWindow::openDirectory(const QString& directory, bool startPaused)
     QString error;
     const bool opened = openWorkspace(directory, workspace, error);
     m_directory = opened ? workspace.directory : directory;
-    // Whatever happens next, the views show nothing of the previous engine.
-    m_paused = false;
-    m_atLine = false;
-    m_lineText.clear();
-    m_readyCount = 0;
-    m_droppedEvents = 0;
-    m_requests->clear();
-    m_events->clear();
-    m_errorLog->clear();
-    const engine::debug::Snapshot empty;
-    m_coroutines->setSnapshot(empty);
-    m_ready->setSnapshot(empty);
-    m_posted->setSnapshot(empty);
-    m_cache->setSnapshot(empty);
-    m_packages->setSnapshot(empty);
-    m_inspector->clear();
+    // Whatever happens next, the views show nothing of the previous engine (or trace).
+    resetViews();
     if (!opened) {
         m_source->setPrefix(QString());
         setEngineError(error);
@@ -741,6 +761,30 @@ bool MainWindow::openDirectory(const QString& directory, bool startPaused)
     return started;
 }
 
+void MainWindow::resetViews()
+{
+    m_paused = false;
+    m_atLine = false;
+    m_lineText.clear();
+    m_readyCount = 0;
+    m_droppedEvents = 0;
+    m_traceFile.clear();
+    m_traceBar->hide();
+    m_requests->clear();
+    m_events->clear();
+    m_errorLog->clear();
+    m_timeline->clear();
+    m_history->clear();
+    updateHistoryStatus();
+    const engine::debug::Snapshot empty;
+    m_coroutines->setSnapshot(empty);
+    m_ready->setSnapshot(empty);
+    m_posted->setSnapshot(empty);
+    m_cache->setSnapshot(empty);
+    m_packages->setSnapshot(empty);
+    m_inspector->clear();
+}
+
 void MainWindow::updateStatus()
 {
     const bool running = m_engineError.isEmpty() && !m_controller->listenerUrl().isEmpty();
@@ -753,7 +797,10 @@ void MainWindow::updateStatus()
     m_reloadAction->setEnabled(running);
     m_listenAction->setEnabled(running);
     m_listenAction->setChecked(!running || m_controller->accepting());
-    if (!m_engineError.isEmpty()) {
+    if (isOffline()) {
+        m_stateLabel->setText(tr("<b style=\"color:#1565c0\">offline trace</b>"));
+        m_urlLabel->setText(m_traceFile);
+    } else if (!m_engineError.isEmpty()) {
         m_stateLabel->setText(tr("<b style=\"color:#c62828\">not serving</b>"));
         m_urlLabel->setText(m_engineError);
     } else {
@@ -778,8 +825,10 @@ void MainWindow::updateStatus()
 
 void MainWindow::updateTitle()
 {
-    QString title = QStringLiteral("restyscope - ") +
-                    (m_directory.isEmpty() ? m_controller->prefix() : m_directory);
+    QString title =
+        QStringLiteral("restyscope - ") + (isOffline() ? m_traceFile + tr(" (offline trace)")
+                                           : m_directory.isEmpty() ? m_controller->prefix()
+                                                                   : m_directory);
     if (m_atLine) {
         title += tr(" [stopped at %1]").arg(m_lineText);
     } else if (m_paused) {

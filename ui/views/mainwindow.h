@@ -8,12 +8,20 @@
 
 #include <QMainWindow>
 
+#include <memory>
+
 class QAction;
+class QDockWidget;
 class QActionGroup;
 class QLabel;
 class QMenu;
+class QTimer;
 class QToolBar;
 class QTreeView;
+
+namespace restyscope::engine::history {
+class History;
+}
 
 namespace restyscope::ui {
 
@@ -29,6 +37,8 @@ class ErrorLogModel;
 class PackageModel;
 class InspectorPane;
 class SourcePane;
+class TimelineModel;
+class TimelinePane;
 struct LineStopInfo;
 namespace client {
 class ClientDock;
@@ -53,8 +63,22 @@ public:
     SourcePane* sourcePane() const { return m_source; }
     InspectorPane* inspectorPane() const { return m_inspector; }
     client::ClientDock* clientDock() const { return m_client; }
-    // Selects the request in the Requests, Coroutines and Events views (the client's link).
+    // Selects the request in the Requests, Coroutines and Events views (the client's link);
+    // the Timeline follows the Requests view's selection.
     void selectRequest(quint64 requestId);
+
+    // History and traces (mainwindowhistory.cpp). Opens a trace file (the JSON Lines of
+    // --trace) offline: the engine stops and every view shows the file's events; lines that
+    // cannot be read are skipped and a banner says so. False when nothing could be read.
+    bool openTrace(const QString& path);
+    // Writes the events the history holds as a trace file.
+    bool saveTrace(const QString& path, QString& error);
+    bool isOffline() const { return !m_traceFile.isEmpty(); }
+    const engine::history::History& history() const { return *m_history; }
+    TimelineModel* timelineModel() const { return m_timeline; }
+    TimelinePane* timelinePane() const { return m_timelinePane; }
+    // Shows the request in the Timeline and brings its dock forward.
+    void showInTimeline(const QList<quint64>& requestIds);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -78,6 +102,14 @@ private:
     QWidget* createEventsPane();
     QWidget* createCachePane();
     QWidget* createRequestsPane(QWidget* requestView);
+    void resetViews();
+    // mainwindowhistory.cpp
+    void createTraceActions(QMenu* fileMenu);
+    QDockWidget* createTimelineDock();
+    void createTraceBanner();
+    void applyToHistory(const QVector<engine::trace::Event>& events);
+    void updateHistoryStatus();
+    void updateWaitChains();
 
     DebugController* m_controller;
     RequestsModel* m_requests;
@@ -89,8 +121,17 @@ private:
     PackageModel* m_packages;
     ErrorLogModel* m_errorLog;
     EventFilterModel* m_eventFilter;
+    std::unique_ptr<engine::history::History> m_history;
+    TimelineModel* m_timeline;
 
     QTreeView* m_coroutineView = nullptr;
+    QTreeView* m_requestView = nullptr;
+    TimelinePane* m_timelinePane = nullptr;
+    QToolBar* m_traceBar = nullptr; // "what could not be read" of an opened trace
+    QLabel* m_traceText = nullptr;
+    QLabel* m_historyLabel = nullptr;
+    QTimer* m_waitTimer = nullptr; // waits grow between events: their chains are redone
+    QString m_traceFile;           // the trace shown offline; empty while an engine serves
     QTreeView* m_eventView = nullptr;
     QAction* m_continueAction = nullptr;
     QAction* m_pauseAction = nullptr;

@@ -6,6 +6,7 @@
 // Usage: restyscope_heartbeat PREFIX PATH [SECONDS] [CONNECTIONS]
 
 #include "ui/bridge/enginebridge.h"
+#include "ui/models/timelinemodel.h"
 #include "ui/views/mainwindow.h"
 
 #include <QAbstractItemModel>
@@ -76,6 +77,12 @@ int main(int argc, char** argv)
         return 2;
     }
     window.show();
+    // RESTYSCOPE_HEARTBEAT_WATERFALL=1: the Timeline's waterfall follows the load (its lanes
+    // are rebuilt from the whole history while requests come in).
+    if (qEnvironmentVariableIntValue("RESTYSCOPE_HEARTBEAT_WATERFALL") == 1) {
+        window.showInTimeline({});
+        window.timelineModel()->showWaterfall();
+    }
     const QString url =
         bridge.listenerUrl() + args.at(2).mid(args.at(2).startsWith(QLatin1Char('/')) ? 1 : 0);
 
