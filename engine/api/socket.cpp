@@ -7,6 +7,7 @@
 #include "engine/api/api.h"
 #include "engine/api/apicommon.h"
 #include "engine/api/socketpool.h"
+#include "engine/net/tcpstream.h"
 #include "engine/runtime/bytecode.h"
 #include "engine/sched/scheduler.h"
 
@@ -14,8 +15,6 @@
 #include <asio/ip/tcp.hpp>
 #include <asio/local/stream_protocol.hpp>
 #include <lua.hpp>
-
-#include <sys/socket.h>
 
 #include <cctype>
 #include <cerrno>
@@ -79,41 +78,33 @@ int connectResult(lua_State* L, sched::RequestCtx* ctx, TcpCosocket& s, int erro
 }
 
 // Waits for a non-blocking connect to finish (writable, then SO_ERROR) or time out.
-int parkConnect(lua_State* L, sched::RequestCtx& ctx, const std::shared_ptr<TcpCosocket>& s)
+int parkConnect(lua_State* L, sched::RequestCtx& ctx, const std::shared_ptr<TcpCosocket>& s,
+                net::TcpStream& connecting)
 {
     auto waiter = newWaiter(L, ctx);
     s->connectWaiter = waiter;
     const int timeout = s->connectTimeout > 0 ? s->connectTimeout : s->settings.connectTimeout;
     std::weak_ptr<TcpCosocket> weak = s;
-    s->writeTimer.expires_after(std::chrono::milliseconds(timeout));
-    s->writeTimer.async_wait([weak, waiter](const std::error_code& error) {
-        auto s = weak.lock();
-        if (error || !s || !waiter->active || s->connectWaiter != waiter) {
-            return;
-        }
-        s->connectWaiter.reset();
-        if (auto ctx = waiter->ctx.lock()) {
-            const auto colon = s->peer.rfind(':');
-            logSocketError(*ctx, "lua tcp socket connect timed out, when connecting to " +
-                                     s->peer.substr(0, colon) + ":" + s->peer.substr(colon + 1));
-        }
-        s->closeStream();
-        wake(waiter, [](lua_State* co) { return pushNilError(co, "timeout"); });
-    });
-    s->stream->async_wait(Stream::wait_write, [weak, waiter](const std::error_code& error) {
+    connecting.finishConnect(net::Timeout(timeout), [weak, waiter](const std::error_code& error) {
         auto s = weak.lock();
         if (!s || !waiter->active || s->connectWaiter != waiter) {
             return;
         }
         s->connectWaiter.reset();
-        s->writeTimer.cancel();
-        int soError = error ? ECONNABORTED : 0;
-        if (!error && s->stream) {
-            socklen_t len = sizeof(soError);
-            ::getsockopt(s->stream->native_handle(), SOL_SOCKET, SO_ERROR, &soError, &len);
-        } else if (!s->stream) {
-            soError = ECONNABORTED;
+        if (error == net::timedOut()) {
+            if (auto ctx = waiter->ctx.lock()) {
+                const auto colon = s->peer.rfind(':');
+                logSocketError(*ctx, "lua tcp socket connect timed out, when connecting to " +
+                                         s->peer.substr(0, colon) + ":" +
+                                         s->peer.substr(colon + 1));
+            }
+            s->closeStream();
+            wake(waiter, [](lua_State* co) { return pushNilError(co, "timeout"); });
+            return;
         }
+        // The wait failed or the connection was closed under it: as nginx, "aborted".
+        const int soError =
+            error == asio::error::operation_aborted || !s->stream ? ECONNABORTED : error.value();
         auto ctx = waiter->ctx.lock();
         wake(waiter, [s, soError, ctx](lua_State* co) {
             return connectResult(co, ctx.get(), *s, soError, false);
@@ -124,7 +115,6 @@ int parkConnect(lua_State* L, sched::RequestCtx& ctx, const std::shared_ptr<TcpC
         waiter->active = false;
         if (auto s = weak.lock()) {
             s->connectWaiter.reset();
-            s->writeTimer.cancel();
             s->closeStream();
         }
     });
@@ -241,8 +231,7 @@ int tcpConnect(lua_State* L)
     s->poolSize = poolSize;
     s->settings = socketSettings(ctx);
 
-    SocketPool& socketPool = SocketPool::of(L, ctx.scheduler.io());
-    if (auto pooled = socketPool.take(s->poolKey, s->reusedTimes)) {
+    if (auto pooled = socketPoolOf(L).take(s->poolKey, s->reusedTimes)) {
         s->stream = std::move(pooled);
         closeAtRequestEnd(ctx, s);
         lua_pushinteger(L, 1);
@@ -253,7 +242,7 @@ int tcpConnect(lua_State* L)
         s->closeStream();
         return pushNilError(L, parseError);
     }
-    asio::generic::stream_protocol::endpoint endpoint;
+    net::Endpoint endpoint;
     if (unixPath) {
         endpoint = asio::local::stream_protocol::endpoint(host.substr(5));
     } else {
@@ -263,25 +252,21 @@ int tcpConnect(lua_State* L)
         }
         endpoint = asio::ip::tcp::endpoint(*address, static_cast<unsigned short>(port));
     }
-    s->stream = std::make_unique<Stream>(s->io);
-    std::error_code ec;
-    s->stream->open(endpoint.protocol(), ec);
+    auto stream = std::make_unique<net::TcpStream>(s->io);
+    net::TcpStream& connecting = *stream;
+    s->stream = std::move(stream);
+    const std::error_code ec = connecting.startConnect(endpoint);
+    if (connecting.isOpen()) {
+        closeAtRequestEnd(ctx, s);
+    }
     if (!ec) {
-        s->stream->non_blocking(true, ec);
-    }
-    if (ec) {
-        return connectResult(L, &ctx, *s, ec.value(), unixPath);
-    }
-    closeAtRequestEnd(ctx, s);
-    if (::connect(s->stream->native_handle(), endpoint.data(),
-                  static_cast<socklen_t>(endpoint.size())) == 0) {
         lua_pushinteger(L, 1);
         return 1;
     }
-    if (errno != EINPROGRESS && errno != EAGAIN) {
-        return connectResult(L, &ctx, *s, errno, unixPath);
+    if (ec != asio::error::in_progress) {
+        return connectResult(L, &ctx, *s, ec.value(), unixPath);
     }
-    return parkConnect(L, ctx, s);
+    return parkConnect(L, ctx, s, connecting);
 }
 
 int tcpClose(lua_State* L)
@@ -383,9 +368,8 @@ int tcpSetKeepalive(lua_State* L)
         return pushNilError(L, "closed");
     }
     // A peer that already closed its side (nginx sees EPOLLRDHUP) is no keepalive candidate.
-    char byte = 0;
-    const ssize_t peeked = ::recv(s->stream->native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-    if (peeked == 0) {
+    const net::Peek peeked = s->stream->peek();
+    if (peeked == net::Peek::Closed) {
         return pushNilError(L, "closed");
     }
     sched::RequestCtx& ctx = checkRequest(L);
@@ -399,11 +383,10 @@ int tcpSetKeepalive(lua_State* L)
     if (!s->buffer.empty()) {
         return pushNilError(L, "unread data in buffer");
     }
-    if (peeked > 0) {
+    if (peeked == net::Peek::Data) {
         s->closeStream();
         return pushNilError(L, "connection in dubious state");
     }
-    SocketPool& socketPool = SocketPool::of(L, ctx.scheduler.io());
     int capacity = s->poolSize > 0 ? s->poolSize : socketSettings(ctx).poolSize;
     if (n >= 3 && !lua_isnil(L, 3)) {
         capacity = static_cast<int>(luaL_checkinteger(L, 3));
@@ -416,8 +399,9 @@ int tcpSetKeepalive(lua_State* L)
     if (n >= 2 && !lua_isnil(L, 2)) {
         timeout = static_cast<int>(luaL_checkinteger(L, 2));
     }
-    socketPool.put(s->poolKey, std::move(s->stream), s->reusedTimes, timeout < 0 ? 0 : timeout,
-                   capacity);
+    socketPoolOf(L).put(s->poolKey, std::move(s->stream), s->reusedTimes,
+                        net::Timeout(timeout < 0 ? 0 : timeout),
+                        static_cast<std::size_t>(capacity > 0 ? capacity : kDefaultPoolSize));
     s->closeStream();
     lua_pushinteger(L, 1);
     return 1;

@@ -1,18 +1,19 @@
 #pragma once
 // Design: a TCP cosocket (lua-nginx-module's ngx_http_lua_socket_tcp_upstream_t). Lua holds
 // a table whose [1] is a userdata owning a shared TcpCosocket; the connection is a
-// non-blocking stream socket (TCP or unix) on the engine thread's io_context. Each call
-// first tries the syscall; only when it would block does the coroutine park (reason
-// "socket") while Asio waits for readiness beside a timer, and the completion wakes it
-// through the scheduler like any other event. Connections end with close(), the keepalive
-// pool, the request's end, or the object's collection.
+// net::Stream (a net::TcpStream: TCP or unix) on the engine thread's io_context. Each call
+// first tries what the stream takes at once; only when it would block does the coroutine
+// park (reason "socket") while the stream waits with the call's timeout, and the
+// completion wakes it through the scheduler like any other event. Connections end with
+// close(), the keepalive pool, the request's end, or the object's collection.
 
 #include "engine/api/socketobject.h"
 #include "engine/api/socketread.h"
 
-#include <asio/generic/stream_protocol.hpp>
+#include "engine/net/stream.h"
+
+#include <asio/io_context.hpp>
 #include <asio/ip/address.hpp>
-#include <asio/steady_timer.hpp>
 
 #include <cstdint>
 #include <functional>
@@ -34,8 +35,6 @@ namespace restyscope::engine::api::cosocket {
 inline constexpr int kDefaultTimeoutMs = 60000;
 inline constexpr int kDefaultKeepaliveMs = 60000;
 inline constexpr int kDefaultPoolSize = 30;
-
-using Stream = asio::generic::stream_protocol::socket;
 
 // The lua_socket_* settings of the request's location (the defaults for a timer).
 struct SocketSettings
@@ -63,16 +62,17 @@ struct Waiter
 
 struct TcpCosocket
 {
-    explicit TcpCosocket(asio::io_context& io) : io(io), readTimer(io), writeTimer(io) {}
+    explicit TcpCosocket(asio::io_context& io) : io(io) {}
     ~TcpCosocket() { closeStream(); }
 
     asio::io_context& io;
-    std::unique_ptr<Stream> stream; // null: never connected, closed or pooled
-    std::string buffer;             // received, not yet handed to Lua
-    bool eof = false;               // the peer closed its side
-    bool readClosed = false;        // a read failed: further receives answer "closed"
-    bool writeClosed = false;       // a send failed
-    int connectTimeout = 0;         // ms; 0: the location's lua_socket_*_timeout
+    std::unique_ptr<net::Stream> stream; // null: never connected, closed or pooled
+    std::string buffer;                  // received, not yet handed to Lua
+    std::unique_ptr<char[]> readChunk;   // a parked read's bytes land here (made on first use)
+    bool eof = false;                    // the peer closed its side
+    bool readClosed = false;             // a read failed: further receives answer "closed"
+    bool writeClosed = false;            // a send failed
+    int connectTimeout = 0;              // ms; 0: the location's lua_socket_*_timeout
     int sendTimeout = 0;
     int readTimeout = 0;
     SocketSettings settings; // of the location that connected it
@@ -82,8 +82,6 @@ struct TcpCosocket
     int reusedTimes = 0;
     std::uint64_t requestId = 0;  // the controlling request
     std::uint64_t cleanupFor = 0; // the request whose end closes the connection
-    asio::steady_timer readTimer;
-    asio::steady_timer writeTimer;
     std::shared_ptr<Waiter> connectWaiter, readWaiter, writeWaiter;
 
     bool connected() const { return stream != nullptr; }

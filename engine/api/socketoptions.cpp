@@ -61,7 +61,7 @@ int optionCall(lua_State* L, bool set)
     if (!s || !s->connected()) {
         return pushNilError(L, "closed");
     }
-    const int fd = s->stream->native_handle();
+    const int fd = s->stream->nativeHandle();
     if (set) {
         int value =
             lua_isboolean(L, 3) ? lua_toboolean(L, 3) : static_cast<int>(luaL_checkinteger(L, 3));

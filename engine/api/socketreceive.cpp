@@ -7,17 +7,16 @@
 #include "engine/api/socket.h"
 #include "engine/sched/scheduler.h"
 
+#include <asio/error.hpp>
 #include <lua.hpp>
-
-#include <sys/socket.h>
-
-#include <cerrno>
 
 namespace restyscope::engine::api::cosocket {
 
 namespace {
 
 enum class Fill { Done, Closed, Failed, Again };
+
+constexpr std::size_t kReadChunk = 16384;
 
 struct ReadResult
 {
@@ -35,11 +34,21 @@ struct UntilState
     bool foundPending = false;
 };
 
-// Answers from the buffer, reading whatever the socket has without blocking.
+// A read that failed ends the reading side; the call answers with what was buffered.
+ReadResult failed(TcpCosocket& s, const ReadSpec& spec, ReadResult result, int error)
+{
+    result.status = Fill::Failed;
+    result.error = error;
+    result.partial = partialOf(s.buffer, spec, true);
+    s.readClosed = true;
+    return result;
+}
+
+// Answers from the buffer, reading whatever the stream has without blocking.
 ReadResult fill(TcpCosocket& s, const ReadSpec& spec)
 {
     ReadResult result;
-    char chunk[16384];
+    char chunk[kReadChunk];
     for (;;) {
         result.outcome = consume(s.buffer, spec, s.eof);
         if (result.outcome.complete) {
@@ -50,21 +59,18 @@ ReadResult fill(TcpCosocket& s, const ReadSpec& spec)
             result.status = Fill::Closed;
             break;
         }
-        const ssize_t n = ::recv(s.stream->native_handle(), chunk, sizeof(chunk), MSG_DONTWAIT);
-        if (n > 0) {
-            s.buffer.append(chunk, static_cast<std::size_t>(n));
+        std::error_code ec;
+        const std::size_t n = s.stream->readSome(chunk, sizeof(chunk), ec);
+        if (!ec) {
+            s.buffer.append(chunk, n);
             result.progressed = true;
-        } else if (n == 0) {
+        } else if (ec == asio::error::eof) {
             s.eof = true;
-        } else if (errno == EINTR) {
-            continue;
-        } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        } else if (ec == asio::error::would_block) {
             result.status = Fill::Again;
             return result;
         } else {
-            result.status = Fill::Failed;
-            result.error = errno;
-            break;
+            return failed(s, spec, std::move(result), ec.value());
         }
     }
     result.partial = partialOf(s.buffer, spec, true);
@@ -106,39 +112,35 @@ void logReadFailure(const std::shared_ptr<Waiter>& waiter, const ReadResult& res
     }
 }
 
-// The read timeout runs between two reads of the socket, not over the whole call: nginx
-// re-arms it whenever bytes arrive and the answer is still incomplete.
-void armReadTimer(const std::shared_ptr<TcpCosocket>& s, const std::shared_ptr<Waiter>& waiter,
-                  const ReadSpec& spec)
-{
-    const int timeout = s->readTimeout > 0 ? s->readTimeout : s->settings.readTimeout;
-    s->readTimer.expires_after(std::chrono::milliseconds(timeout));
-    s->readTimer.async_wait([weak = std::weak_ptr(s), waiter, spec](const std::error_code& error) {
-        auto s = weak.lock();
-        if (error || !s || !waiter->active || s->readWaiter != waiter) {
-            return;
-        }
-        s->readWaiter.reset();
-        if (auto ctx = waiter->ctx.lock()) {
-            logSocketError(*ctx, "lua tcp socket read timed out");
-        }
-        std::string partial = partialOf(s->buffer, spec, false);
-        wake(waiter, [partial = std::move(partial)](lua_State* co) {
-            lua_pushnil(co);
-            lua_pushliteral(co, "timeout");
-            lua_pushlstring(co, partial.data(), partial.size());
-            return 3;
-        });
-    });
-}
-
+// Waits for bytes with the read timeout. The timeout runs between two reads that bring
+// bytes, not over the whole call: nginx re-arms it whenever bytes arrive and the answer is
+// still incomplete, and each asyncReadSome is such a read.
 void armRead(const std::shared_ptr<TcpCosocket>& s, const std::shared_ptr<Waiter>& waiter,
              const ReadSpec& spec, const std::shared_ptr<UntilState>& until)
 {
-    s->stream->async_wait(
-        Stream::wait_read, [weak = std::weak_ptr(s), waiter, spec, until](const std::error_code&) {
+    if (!s->readChunk) {
+        s->readChunk = std::make_unique<char[]>(kReadChunk);
+    }
+    const int timeout = s->readTimeout > 0 ? s->readTimeout : s->settings.readTimeout;
+    s->stream->asyncReadSome(
+        s->readChunk.get(), kReadChunk, net::Timeout(timeout),
+        [weak = std::weak_ptr(s), waiter, spec, until](const std::error_code& ec, std::size_t n) {
             auto s = weak.lock();
             if (!s || !waiter->active || s->readWaiter != waiter) {
+                return;
+            }
+            if (ec == net::timedOut()) {
+                s->readWaiter.reset();
+                if (auto ctx = waiter->ctx.lock()) {
+                    logSocketError(*ctx, "lua tcp socket read timed out");
+                }
+                std::string partial = partialOf(s->buffer, spec, false);
+                wake(waiter, [partial = std::move(partial)](lua_State* co) {
+                    lua_pushnil(co);
+                    lua_pushliteral(co, "timeout");
+                    lua_pushlstring(co, partial.data(), partial.size());
+                    return 3;
+                });
                 return;
             }
             if (!s->stream) { // closed under the reader (the object was collected)
@@ -146,16 +148,21 @@ void armRead(const std::shared_ptr<TcpCosocket>& s, const std::shared_ptr<Waiter
                 wake(waiter, [](lua_State* co) { return pushNilError(co, "closed"); });
                 return;
             }
-            ReadResult result = fill(*s, spec);
+            ReadResult result;
+            if (!ec) {
+                s->buffer.append(s->readChunk.get(), n);
+                result = fill(*s, spec);
+            } else if (ec == asio::error::eof) {
+                s->eof = true;
+                result = fill(*s, spec);
+            } else {
+                result = failed(*s, spec, std::move(result), ec.value());
+            }
             if (result.status == Fill::Again) {
-                if (result.progressed) {
-                    armReadTimer(s, waiter, spec);
-                }
-                armRead(s, waiter, spec, until);
+                armRead(s, waiter, spec, until); // bytes came: a new timeout
                 return;
             }
             s->readWaiter.reset();
-            s->readTimer.cancel();
             logReadFailure(waiter, result);
             wake(waiter, [result = std::move(result), until, spec](lua_State* co) {
                 return pushRead(co, result, until, spec);
@@ -176,7 +183,6 @@ int startRead(lua_State* L, sched::RequestCtx& ctx, const std::shared_ptr<TcpCos
     }
     auto waiter = newWaiter(L, ctx);
     s->readWaiter = waiter;
-    armReadTimer(s, waiter, spec);
     armRead(s, waiter, spec, until);
     waiter->anchor = s;
     return park(L, ctx, waiter, "recv " + s->peer, [weak = std::weak_ptr(s), waiter] {

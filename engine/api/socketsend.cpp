@@ -7,9 +7,8 @@
 #include "engine/api/socket.h"
 #include "engine/sched/scheduler.h"
 
+#include <asio/error.hpp>
 #include <lua.hpp>
-
-#include <sys/socket.h>
 
 #include <cerrno>
 #include <cmath>
@@ -94,54 +93,33 @@ void sendData(lua_State* L, int index, std::string& out)
 
 namespace {
 
-// The send timeout, like the read timeout, runs between two writes that make progress.
-void armWriteTimer(const std::shared_ptr<TcpCosocket>& s, const std::shared_ptr<Waiter>& waiter)
+// Writes the rest of data (from offset) once the socket takes it. The send timeout, like
+// the read timeout, runs between two writes that make progress (the stream's asyncWrite).
+void armWrite(const std::shared_ptr<TcpCosocket>& s, const std::shared_ptr<Waiter>& waiter,
+              std::shared_ptr<std::string> data, std::size_t offset)
 {
     const int timeout = s->sendTimeout > 0 ? s->sendTimeout : s->settings.sendTimeout;
-    s->writeTimer.expires_after(std::chrono::milliseconds(timeout));
-    s->writeTimer.async_wait([weak = std::weak_ptr(s), waiter](const std::error_code& error) {
-        auto s = weak.lock();
-        if (error || !s || !waiter->active || s->writeWaiter != waiter) {
-            return;
-        }
-        s->writeWaiter.reset();
-        s->writeClosed = true;
-        if (auto ctx = waiter->ctx.lock()) {
-            logSocketError(*ctx, "lua tcp socket write timed out");
-        }
-        wake(waiter, [](lua_State* co) { return pushNilError(co, "timeout"); });
-    });
-}
-
-void armWrite(const std::shared_ptr<TcpCosocket>& s, const std::shared_ptr<Waiter>& waiter,
-              std::shared_ptr<std::string> data, std::size_t total)
-{
-    s->stream->async_wait(
-        Stream::wait_write, [weak = std::weak_ptr(s), waiter, data, total](const std::error_code&) {
+    const std::size_t total = data->size();
+    s->stream->asyncWrite(
+        data->data() + offset, total - offset, net::Timeout(timeout),
+        [weak = std::weak_ptr(s), waiter, data, total](const std::error_code& ec, std::size_t) {
             auto s = weak.lock();
             if (!s || !waiter->active || s->writeWaiter != waiter) {
                 return;
             }
-            int error = s->stream ? 0 : EPIPE;
-            bool progressed = false;
-            while (error == 0 && !data->empty()) {
-                const ssize_t n = ::send(s->stream->native_handle(), data->data(), data->size(),
-                                         MSG_NOSIGNAL | MSG_DONTWAIT);
-                if (n >= 0) {
-                    data->erase(0, static_cast<std::size_t>(n));
-                    progressed = progressed || n > 0;
-                } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                    if (progressed) {
-                        armWriteTimer(s, waiter);
-                    }
-                    armWrite(s, waiter, data, total);
-                    return;
-                } else if (errno != EINTR) {
-                    error = errno;
-                }
-            }
             s->writeWaiter.reset();
-            s->writeTimer.cancel();
+            if (ec == net::timedOut()) {
+                s->writeClosed = true;
+                if (auto ctx = waiter->ctx.lock()) {
+                    logSocketError(*ctx, "lua tcp socket write timed out");
+                }
+                wake(waiter, [](lua_State* co) { return pushNilError(co, "timeout"); });
+                return;
+            }
+            // Closed under the writer: the write fails as on a connection gone.
+            const int error = !ec                                                  ? 0
+                              : ec == asio::error::operation_aborted || !s->stream ? EPIPE
+                                                                                   : ec.value();
             if (error) {
                 s->writeClosed = true;
             }
@@ -184,26 +162,25 @@ int tcpSend(lua_State* L)
         lua_pushinteger(L, 0);
         return 1;
     }
-    while (!data->empty()) {
-        const ssize_t n = ::send(s->stream->native_handle(), data->data(), data->size(),
-                                 MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (n >= 0) {
-            data->erase(0, static_cast<std::size_t>(n));
-        } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+    std::size_t sent = 0;
+    while (sent < total) {
+        std::error_code ec;
+        sent += s->stream->writeSome(data->data() + sent, total - sent, ec);
+        if (ec == asio::error::would_block) {
             break;
-        } else if (errno != EINTR) {
+        }
+        if (ec) {
             s->writeClosed = true;
-            return pushNilError(L, socketErrorText(errno));
+            return pushNilError(L, socketErrorText(ec.value()));
         }
     }
-    if (data->empty()) {
+    if (sent == total) {
         lua_pushinteger(L, static_cast<lua_Integer>(total));
         return 1;
     }
     auto waiter = newWaiter(L, ctx);
     s->writeWaiter = waiter;
-    armWriteTimer(s, waiter);
-    armWrite(s, waiter, data, total);
+    armWrite(s, waiter, data, sent);
     waiter->anchor = s;
     return park(L, ctx, waiter, "send " + s->peer, [weak = std::weak_ptr(s), waiter] {
         waiter->active = false;

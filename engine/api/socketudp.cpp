@@ -11,6 +11,7 @@
 #include <asio/ip/address.hpp>
 #include <asio/ip/udp.hpp>
 #include <asio/local/datagram_protocol.hpp>
+#include <asio/steady_timer.hpp>
 #include <lua.hpp>
 
 #include <sys/socket.h>

@@ -19,13 +19,7 @@ namespace restyscope::engine::api::cosocket {
 
 void TcpCosocket::closeStream()
 {
-    std::error_code ec;
-    readTimer.cancel();
-    writeTimer.cancel();
-    if (stream) {
-        stream->close(ec);
-        stream.reset();
-    }
+    stream.reset(); // closes it; its pending calls end as aborted
 }
 
 std::shared_ptr<Waiter> newWaiter(lua_State* L, sched::RequestCtx& ctx)

@@ -1,5 +1,6 @@
 #include "engine/http/listener.h"
 
+#include "engine/net/tcpstream.h"
 #include "engine/trace/errorlog.h"
 
 #include <asio.hpp>
@@ -30,12 +31,12 @@ struct Listener::Acceptor
     asio::steady_timer retryTimer;
 };
 
-// One client connection: the socket, its timer, and the state machine.
+// One client connection: the stream, its timer, and the state machine.
 class Session final : public ConnectionTransport, public std::enable_shared_from_this<Session>
 {
 public:
     Session(Listener& owner, asio::ip::tcp::socket socket)
-        : m_owner(owner), m_socket(std::move(socket)), m_timer(m_socket.get_executor()),
+        : m_owner(owner), m_stream(std::move(socket)), m_timer(owner.m_io),
           m_connection(nextConnectionSerial(), *this, owner.m_handler, owner.m_log)
     {
     }
@@ -43,10 +44,9 @@ public:
     void start()
     {
         std::error_code ec;
-        m_socket.non_blocking(true, ec);
-        m_socket.set_option(asio::ip::tcp::no_delay(true), ec);
-        const auto remote = m_socket.remote_endpoint(ec);
-        const auto local = m_socket.local_endpoint(ec);
+        m_stream.setNoDelay(ec);
+        const auto remote = m_stream.remoteEndpoint(ec);
+        const auto local = m_stream.localEndpoint(ec);
         m_connection.setLimits(m_owner.m_limits);
         m_connection.setRequestConfigurer(m_owner.m_configure);
         m_connection.setAddresses(remote.address().to_string(), remote.port(),
@@ -61,9 +61,8 @@ public:
             return;
         }
         m_dead = true;
-        std::error_code ec;
         m_timer.cancel();
-        m_socket.close(ec);
+        m_stream.close();
         m_connection.detach();
     }
 
@@ -77,7 +76,7 @@ public:
             return;
         }
         m_servicePosted = true;
-        asio::post(m_socket.get_executor(), [self = shared_from_this()] {
+        asio::post(m_owner.m_io, [self = shared_from_this()] {
             self->m_servicePosted = false;
             self->service();
         });
@@ -120,7 +119,7 @@ private:
             return;
         }
         std::error_code ec;
-        const std::size_t written = m_socket.write_some(asio::buffer(out), ec);
+        const std::size_t written = m_stream.writeSome(out.data(), out.size(), ec);
         if (!ec) {
             m_connection.consumeOutput(written);
             if (out.empty()) {
@@ -132,21 +131,21 @@ private:
         }
         // The socket is full: wait until it drains.
         m_writing = true;
-        m_socket.async_wait(asio::ip::tcp::socket::wait_write,
-                            [self = shared_from_this()](const std::error_code& error) {
-                                self->m_writing = false;
-                                if (error) {
-                                    self->fail();
-                                    return;
-                                }
-                                self->service();
-                            });
+        m_stream.startWait(net::Wait::Write,
+                           [self = shared_from_this()](const std::error_code& error) {
+                               self->m_writing = false;
+                               if (error) {
+                                   self->fail();
+                                   return;
+                               }
+                               self->service();
+                           });
     }
 
     void read()
     {
         m_reading = true;
-        m_socket.async_read_some(
+        m_stream.startReadSome(
             asio::buffer(m_buffer),
             [self = shared_from_this()](const std::error_code& error, std::size_t n) {
                 self->m_reading = false;
@@ -204,7 +203,7 @@ private:
         }
         m_closing = true;
         std::error_code ec;
-        m_socket.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+        m_stream.shutdownSend(ec);
         m_connection.detach();
         if (ec) {
             fail();
@@ -225,7 +224,7 @@ private:
 
     void linger()
     {
-        m_socket.async_read_some(
+        m_stream.startReadSome(
             asio::buffer(m_buffer),
             [self = shared_from_this()](const std::error_code& error, std::size_t) {
                 if (self->m_dead) {
@@ -249,7 +248,7 @@ private:
     }
 
     Listener& m_owner;
-    asio::ip::tcp::socket m_socket;
+    net::TcpStream m_stream;
     asio::steady_timer m_timer;
     Connection m_connection;
     std::array<char, kReadBufferSize> m_buffer{};

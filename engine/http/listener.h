@@ -1,8 +1,9 @@
 #pragma once
-// Design: the Asio side of HTTP. Accepts on one address, owns one socket per connection
-// and moves bytes between it and the connection's state machine (connection.h). Writes
-// are attempted at once (non-blocking) and finished asynchronously only when the socket
-// is full, as nginx's write path does. Engine thread only.
+// Design: the Asio side of HTTP. Accepts on one address into one net::TcpStream per
+// connection (the plain stream cosockets use too) and moves bytes between it and the
+// connection's state machine (connection.h). Writes are attempted at once (non-blocking)
+// and finished asynchronously only when the socket is full, as nginx's write path does.
+// Engine thread only.
 
 #include "engine/http/connection.h"
 

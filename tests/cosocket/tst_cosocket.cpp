@@ -3,6 +3,12 @@
 // packets, the keepalive pool (one server-side connection reused), the yield reason and
 // what a parked coroutine shows it waits on, the debugger's ready list on a socket
 // completion, and no descriptor left open after a kill or the request's end.
+//
+// Design: no peer keeps a clock. A peer that must act after the engine did something waits
+// for it: for the test to release it (after the test saw the engine parked or paused), for
+// a line the Lua handler sends, for the engine to have read the previous piece (its
+// receive queue empty), or for the test to end. So the cases hold on a sanitizer build and
+// a loaded machine, where any pause may last longer than planned.
 
 #include "engine/debug/debugger.h"
 #include "tests/common/enginefixture.h"
@@ -67,6 +73,24 @@ public:
     bool stopping() const { return m_stop; }
     void notePeerClosed() { ++m_peerClosed; }
 
+    // The test lets a gated peer go on (see waitForRelease).
+    void release() { m_released = true; }
+    // A peer waits here until the test releases it; false when the server stops first.
+    bool waitForRelease() const
+    {
+        while (!m_released && !m_stop) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+        return m_released;
+    }
+    // A peer that must keep its connection open until the test is over.
+    void waitForStop() const
+    {
+        while (!m_stop) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+    }
+
 private:
     void loop()
     {
@@ -93,14 +117,15 @@ private:
     std::thread m_thread;
     std::vector<std::thread> m_workers;
     std::atomic<bool> m_stop{false};
+    std::atomic<bool> m_released{false};
     std::atomic<int> m_accepted{0};
     std::atomic<int> m_peerClosed{0};
 };
 
-// Waits up to ms for fd to be readable; false when the server stops first.
-bool readable(int fd, LoopbackServer& server, int ms)
+// Waits for fd to be readable; false when the server stops first.
+bool readable(int fd, LoopbackServer& server)
 {
-    for (int waited = 0; waited < ms && !server.stopping(); waited += 20) {
+    while (!server.stopping()) {
         pollfd p{fd, POLLIN, 0};
         if (::poll(&p, 1, 20) > 0) {
             return true;
@@ -109,10 +134,43 @@ bool readable(int fd, LoopbackServer& server, int ms)
     return false;
 }
 
+// The bytes this peer sent on fd that the engine has not read yet: the receive queue of
+// the engine's end of the connection (it lives in this process), from /proc/net/tcp.
+// -1 when that end is gone.
+long unreadByEngine(int fd)
+{
+    sockaddr_in self{};
+    sockaddr_in peer{};
+    socklen_t len = sizeof(self);
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&self), &len);
+    len = sizeof(peer);
+    ::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len);
+    std::ifstream tcp("/proc/net/tcp");
+    std::string line;
+    std::getline(tcp, line); // header
+    while (std::getline(tcp, line)) {
+        std::istringstream fields(line);
+        std::string slot, local, remote, state, queues;
+        fields >> slot >> local >> remote >> state >> queues;
+        const auto localColon = local.find(':');
+        const auto remoteColon = remote.find(':');
+        const auto queueColon = queues.find(':');
+        if (localColon == std::string::npos || remoteColon == std::string::npos ||
+            queueColon == std::string::npos) {
+            continue;
+        }
+        if (std::stoi(local.substr(localColon + 1), nullptr, 16) == ntohs(peer.sin_port) &&
+            std::stoi(remote.substr(remoteColon + 1), nullptr, 16) == ntohs(self.sin_port)) {
+            return std::stol(queues.substr(queueColon + 1), nullptr, 16);
+        }
+    }
+    return -1;
+}
+
 void echo(int fd, LoopbackServer& server)
 {
     char buf[4096];
-    while (readable(fd, server, 10000)) {
+    while (readable(fd, server)) {
         const ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
         if (n <= 0) {
             server.notePeerClosed();
@@ -122,17 +180,28 @@ void echo(int fd, LoopbackServer& server)
     }
 }
 
-// Sends the pieces with a pause before each but the first, then closes.
-LoopbackServer::Serve scripted(std::vector<std::string> pieces, int pauseMs)
+// Sends the pieces, each once the engine has read the one before (so each arrives in a
+// read of its own, however slow the engine is), then closes.
+LoopbackServer::Serve scripted(std::vector<std::string> pieces)
 {
-    return [pieces, pauseMs](int fd, LoopbackServer&) {
+    return [pieces](int fd, LoopbackServer& server) {
         bool first = true;
         for (const auto& piece : pieces) {
-            if (!first) {
-                std::this_thread::sleep_for(std::chrono::milliseconds(pauseMs));
+            while (!first && unreadByEngine(fd) > 0 && !server.stopping()) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(2));
             }
             first = false;
             ::send(fd, piece.data(), piece.size(), MSG_NOSIGNAL);
+        }
+    };
+}
+
+// Sends data once the test releases it, then closes.
+LoopbackServer::Serve gated(std::string data)
+{
+    return [data](int fd, LoopbackServer& server) {
+        if (server.waitForRelease()) {
+            ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
         }
     };
 }
@@ -141,7 +210,7 @@ LoopbackServer::Serve scripted(std::vector<std::string> pieces, int pauseMs)
 void silent(int fd, LoopbackServer& server)
 {
     char buf[256];
-    while (readable(fd, server, 20000)) {
+    while (readable(fd, server)) {
         if (::recv(fd, buf, sizeof(buf), 0) <= 0) {
             server.notePeerClosed();
             return;
@@ -195,7 +264,8 @@ std::string portOf(const LoopbackServer& server)
     return std::to_string(server.port());
 }
 
-bool waitFor(const std::function<bool()>& condition, std::chrono::milliseconds limit = 3s)
+// The limit only bounds a failing test; a passing one never comes near it.
+bool waitFor(const std::function<bool()>& condition, std::chrono::milliseconds limit = 60s)
 {
     const auto deadline = std::chrono::steady_clock::now() + limit;
     while (!condition()) {
@@ -258,18 +328,28 @@ private slots:
 
     void timeoutKeepsPartialAndConnection()
     {
-        LoopbackServer server(scripted({"ab", "cd\nrest"}, 400));
+        // "ab" comes in one segment with the first line, so it is buffered before the timed
+        // receive starts; the rest comes only when the handler asks for it after the timeout.
+        LoopbackServer server([](int fd, LoopbackServer& self) {
+            ::send(fd, "hello\nab", 8, MSG_NOSIGNAL);
+            char go[3];
+            if (readable(fd, self) && ::recv(fd, go, sizeof(go), MSG_WAITALL) == 3) {
+                ::send(fd, "cd\nrest", 7, MSG_NOSIGNAL);
+            }
+        });
         test::EngineFixture fixture;
         std::string error;
         QVERIFY2(fixture.start(location("local s = ngx.socket.tcp()\n"
                                         "s:connect('127.0.0.1', " +
                                         portOf(server) +
                                         ")\n"
+                                        "s:receive()\n"
                                         "s:settimeout(100)\n"
                                         "local t0 = ngx.now()\n"
                                         "ngx.say(s:receive())\n"
-                                        "ngx.say(ngx.now() - t0 < 0.35)\n"
-                                        "s:settimeout(2000)\n"
+                                        "ngx.say(ngx.now() - t0 >= 0.09)\n"
+                                        "s:send('go\\n')\n"
+                                        "s:settimeout(60000)\n"
                                         "ngx.say(s:receive())\n"
                                         "ngx.say(s:receive())"),
                                {}, error),
@@ -316,7 +396,7 @@ private slots:
         for (const auto& piece : pieces) {
             parts.push_back(piece.toStdString());
         }
-        LoopbackServer server(scripted(parts, 60));
+        LoopbackServer server(scripted(parts));
         test::EngineFixture fixture;
         std::string error;
         QVERIFY2(fixture.start(location("local s = ngx.socket.tcp()\n"
@@ -329,7 +409,7 @@ private slots:
 
     void refusedAndClosing()
     {
-        LoopbackServer closing(scripted({"partial"}, 0));
+        LoopbackServer closing(scripted({"partial"}));
         const std::uint16_t nobody = test::freePort();
         test::EngineFixture fixture;
         std::string error;
@@ -350,11 +430,9 @@ private slots:
 
     void sendTimeoutWhenThePeerStopsReading()
     {
-        LoopbackServer server([](int, LoopbackServer& self) {
-            for (int i = 0; i < 100 && !self.stopping(); ++i) {
-                std::this_thread::sleep_for(20ms);
-            }
-        });
+        // Never reads, and keeps the connection until the test is over (a peer that gave up
+        // on a clock would turn the timeout into a broken pipe on a slow build).
+        LoopbackServer server([](int, LoopbackServer& self) { self.waitForStop(); });
         test::EngineFixture fixture;
         std::string error;
         QVERIFY2(fixture.start(location("local s = ngx.socket.tcp()\n"
@@ -390,7 +468,8 @@ private slots:
             ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
             fillers.push_back(fd);
         }
-        std::this_thread::sleep_for(50ms);
+        pollfd connected{fillers.front(), POLLOUT, 0};
+        QCOMPARE(::poll(&connected, 1, 60000), 1); // the one the queue takes is in
         test::EngineFixture fixture;
         std::string error;
         const std::string port = std::to_string(ntohs(addr.sin_port));
@@ -438,7 +517,7 @@ private slots:
 
     void parkedReadShowsPeerAndYieldReason()
     {
-        LoopbackServer server(scripted({"", "late\n"}, 500));
+        LoopbackServer server(gated("late\n"));
         test::EngineFixture fixture;
         std::string error;
         QVERIFY2(fixture.start(location("local s = ngx.socket.tcp()\n"
@@ -463,6 +542,7 @@ private slots:
             });
             return seen;
         }));
+        server.release();
         QCOMPARE(body(response.get()), QByteArray("late\n"));
         bool yieldedOnSocket = false;
         for (const auto& line : test::normalizedTrace(fixture.events())) {
@@ -473,7 +553,7 @@ private slots:
 
     void parkedSocketSurvivesCollection()
     {
-        LoopbackServer server(scripted({"", "late\n"}, 200));
+        LoopbackServer server(gated("late\n"));
         test::EngineFixture fixture;
         std::string error;
         QVERIFY2(fixture.start(location("local t = ngx.thread.spawn(function()\n"
@@ -485,12 +565,28 @@ private slots:
                                         "ngx.say(ngx.thread.wait(t))"),
                                {}, error),
                  error.c_str());
-        QCOMPARE(body(test::httpRequest(fixture.port(), "GET", "/t")), QByteArray("truelate\n"));
+        auto response = std::async(std::launch::async,
+                                   [&] { return test::httpRequest(fixture.port(), "GET", "/t"); });
+        // The data comes once the entry thread collected garbage and waits on the user
+        // thread, whose socket only the parked read holds.
+        QVERIFY(waitFor([&] {
+            bool waiting = false;
+            fixture.call([&](engine::Engine& e) {
+                for (const auto& request : e.debugger().snapshot().requests) {
+                    for (const auto& co : request.coroutines) {
+                        waiting = waiting || co.reason == engine::trace::YieldReason::ThreadWait;
+                    }
+                }
+            });
+            return waiting;
+        }));
+        server.release();
+        QCOMPARE(body(response.get()), QByteArray("truelate\n"));
     }
 
     void completionWaitsInReadyListWhilePaused()
     {
-        LoopbackServer server(scripted({"", "data\n"}, 300));
+        LoopbackServer server(gated("data\n"));
         test::EngineFixture fixture;
         std::string error;
         QVERIFY2(fixture.start(location("local s = ngx.socket.tcp()\n"
@@ -517,6 +613,7 @@ private slots:
             });
             return parked;
         }));
+        server.release();
         QVERIFY(waitFor([&] {
             std::size_t ready = 0;
             fixture.call([&](engine::Engine& e) { ready = e.debugger().snapshot().ready.size(); });
@@ -573,7 +670,7 @@ private slots:
         std::string error;
         QVERIFY2(fixture.start(location("local sema = require('ngx.semaphore').new(0)\n"
                                         "ngx.timer.at(0.05, function() sema:post() end)\n"
-                                        "ngx.say(sema:wait(1))"),
+                                        "ngx.say(sema:wait(60))"),
                                {}, error),
                  error.c_str());
         QCOMPARE(body(test::httpRequest(fixture.port(), "GET", "/t")), QByteArray("truenil\n"));
