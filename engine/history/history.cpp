@@ -314,6 +314,11 @@ void History::fold(RequestRecord& r, const trace::Event& e)
         // An exit's yield carries the status in its integer, not a line.
         splitYieldText(e.textView(), e.reason == YieldReason::Exit ? 0 : e.value, wait.waitedOn,
                        wait.source);
+        // For these the record names the other side better than the scheduler's text
+        // (the thread by its lane name once it finishes, the subrequest by its request).
+        if (e.reason == YieldReason::ThreadWait || e.reason == YieldReason::Subrequest) {
+            wait.waitedOn.clear();
+        }
         if (wait.waitedOn.empty() && e.reason == YieldReason::Sleep) {
             wait.waitedOn = co->pendingWait;
         }

@@ -94,6 +94,17 @@ void splitYieldText(std::string_view text, std::int64_t value, std::string& wait
                     SourcePos& source)
 {
     source = {};
+    // The scheduler's form (docs/trace-format.md): "FILE:LINE", a tab, what it waits on.
+    if (const auto tab = text.find('\t'); tab != std::string_view::npos) {
+        const std::string_view site = text.substr(0, tab);
+        const auto colon = site.rfind(':');
+        if (colon != std::string_view::npos && allDigits(site.substr(colon + 1))) {
+            source.file = std::string(site.substr(0, colon));
+            source.line = toLine(site.substr(colon + 1));
+        }
+        waitedOn = std::string(trimmed(text.substr(tab + 1)));
+        return;
+    }
     // A trailing "FILE:LINE" (FILE without spaces, possibly in parentheses).
     std::string_view body = text;
     while (!body.empty() && (body.back() == ')' || body.back() == ' ')) {

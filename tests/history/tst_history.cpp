@@ -313,8 +313,8 @@ private slots:
         client.join();
         QVERIFY(record);
         static const QRegularExpression expected(QStringLiteral(
-            "^entry \\d+ thread wait for [0-9.]+ ms -> user thread \\d+ sleep [0-9.]+ ms of "
-            "200.0 ms$"));
+            "^entry \\d+ thread wait for [0-9.]+ ms at \\S+threads\\.lua:\\d+ -> user thread \\d+ "
+            "sleep [0-9.]+ ms of 200.0 ms at \\S+threads\\.lua:\\d+$"));
         QVERIFY2(expected.match(chain).hasMatch(), qPrintable(chain));
         // Ended, it has none.
         const auto id = record->id;
