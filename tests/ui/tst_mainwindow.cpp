@@ -265,6 +265,75 @@ private slots:
         QCOMPARE(second.body, std::string("slept\n"));
     }
 
+    // Issue 19 bug 4: with two resumes held, the one selected in the Ready list is the one
+    // Step resume runs (the selection survives the snapshots that refresh the list), and a
+    // double-click runs the row clicked.
+    void stepTheSelectedResume()
+    {
+        QTemporaryDir prefix;
+        QVERIFY(prefix.isValid());
+        const auto port = test::freePort();
+        test::writeServerPrefix(
+            prefix, port,
+            QStringLiteral(
+                "    location /t { content_by_lua_block { ngx.say(ngx.var.arg_n) } }\n"));
+        ui::EngineBridge bridge;
+        QString error;
+        QVERIFY2(bridge.start(prefix.path(), error), qPrintable(error));
+        ui::MainWindow window(&bridge);
+        window.show();
+        auto* pauseAction = window.findChild<QAction*>(QStringLiteral("actionPause"));
+        auto* stepAction = window.findChild<QAction*>(QStringLiteral("actionStep"));
+        auto* continueAction = window.findChild<QAction*>(QStringLiteral("actionContinue"));
+        auto* readyView = window.findChild<QTreeView*>(QStringLiteral("readyView"));
+        auto* ready = model(window, "readyListModel");
+        QVERIFY(pauseAction && stepAction && continueAction && readyView && ready);
+        QAbstractItemModelTester readyTester(
+            ready, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QTRY_VERIFY(pauseAction->isEnabled());
+        pauseAction->trigger();
+        QTRY_VERIFY(window.windowTitle().endsWith(QLatin1String("[paused]")));
+
+        // One connection per request, each held at its entry thread's first run.
+        test::HttpConnection first;
+        test::HttpConnection second;
+        test::HttpConnection third;
+        QVERIFY(first.connect(port));
+        QVERIFY(first.send("GET /t?n=1 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"));
+        QTRY_COMPARE(ready->rowCount(), 1);
+        const QString firstRequest = ready->index(0, 1).data().toString();
+        QVERIFY(second.connect(port));
+        QVERIFY(second.send("GET /t?n=2 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"));
+        QTRY_COMPARE(ready->rowCount(), 2);
+
+        // Row 2 selected, then a few snapshots refresh the list before Step.
+        readyView->selectionModel()->setCurrentIndex(
+            ready->index(1, 0), QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+        QTest::qWait(500);
+        QCOMPARE(readyView->currentIndex().row(), 1);
+        QVERIFY(stepAction->isEnabled());
+        stepAction->trigger();
+        QCOMPARE(second.read(std::chrono::seconds(5)).body, std::string("2\n"));
+        QTRY_COMPARE(ready->rowCount(), 1);
+        QCOMPARE(ready->index(0, 1).data().toString(), firstRequest); // the first still waits
+
+        // A double-click on row 2 runs that one.
+        QVERIFY(third.connect(port));
+        QVERIFY(third.send("GET /t?n=3 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"));
+        QTRY_COMPARE(ready->rowCount(), 2);
+        Q_EMIT readyView->doubleClicked(ready->index(1, 2));
+        QCOMPARE(third.read(std::chrono::seconds(5)).body, std::string("3\n"));
+        QTRY_COMPARE(ready->rowCount(), 1);
+        QCOMPARE(ready->index(0, 1).data().toString(), firstRequest);
+
+        // Nothing selected: Step runs the head.
+        readyView->clearSelection();
+        QTRY_VERIFY(stepAction->isEnabled());
+        stepAction->trigger();
+        QCOMPARE(first.read(std::chrono::seconds(5)).body, std::string("1\n"));
+        continueAction->trigger();
+    }
+
     // The bundled example's /api/threads (two user threads that sleep, a user coroutine,
     // lua_code_cache off), stepped resume by resume: the views after each Step, the code
     // cache of the request's own VM included.

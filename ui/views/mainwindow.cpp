@@ -190,7 +190,8 @@ void MainWindow::createActions()
     m_continueAction = add(QStringLiteral("actionContinue"), tr("Continue"), Qt::Key_F5);
     m_pauseAction = add(QStringLiteral("actionPause"), tr("Pause"), Qt::Key_F6);
     m_stepAction = add(QStringLiteral("actionStep"), tr("Step resume"), Qt::Key_F10);
-    m_stepAction->setToolTip(tr("Step resume (F10): let the next held resume run. "
+    m_stepAction->setToolTip(tr("Step resume (F10): let the held resume selected in the Ready "
+                                "list run (the first one when none is selected). "
                                 "At a line stop F10 steps over the line"));
     debugMenu->addSeparator();
     toolbar->addSeparator();
@@ -217,7 +218,7 @@ void MainWindow::createActions()
         if (m_atLine) {
             m_controller->stepLine(LineStepKind::Over);
         } else {
-            m_controller->step(0);
+            stepReady(selectedReadyIndex());
         }
     });
     const std::pair<QAction*, LineStepKind> lineSteps[] = {{m_stepIntoAction, LineStepKind::Into},
@@ -472,6 +473,11 @@ void MainWindow::createDocks()
                                 Qt::RightDockWidgetArea);
 
     auto* readyView = makeView(m_ready, QStringLiteral("readyView"), false, false);
+    m_readyView = readyView;
+    readyView->setToolTip(tr("Select a held resume and Step resume (F10), or double-click it, "
+                             "to run that one next"));
+    connect(readyView, &QTreeView::doubleClicked, this,
+            [this](const QModelIndex& index) { stepReady(index.row()); });
     auto* postedView = makeView(m_posted, QStringLiteral("postedView"), false, false);
     for (auto* view : {readyView, postedView}) {
         setColumnWidths(view, {2, 5, 10});
@@ -665,6 +671,22 @@ void MainWindow::onEvents(const QVector<engine::trace::Event>& events)
     }
 }
 
+int MainWindow::selectedReadyIndex() const
+{
+    const QModelIndex current = m_readyView->currentIndex();
+    return current.isValid() && m_readyView->selectionModel()->isRowSelected(current.row())
+               ? current.row()
+               : 0;
+}
+
+void MainWindow::stepReady(int index)
+{
+    if (m_atLine || !m_paused || index < 0 || index >= m_ready->rowCount()) {
+        return;
+    }
+    m_controller->step(index);
+}
+
 void MainWindow::onSnapshot(const engine::debug::Snapshot& snapshot)
 {
     m_paused = snapshot.paused;
@@ -672,7 +694,23 @@ void MainWindow::onSnapshot(const engine::debug::Snapshot& snapshot)
     m_requests->applySnapshot(snapshot);
     m_coroutines->setSnapshot(snapshot);
     m_coroutineView->expandAll();
+    // The ready list is swapped in whole (a model reset): the held resume the user selected
+    // stays selected, found by its request and coroutine, so Step runs that one.
+    const QModelIndex selected = m_readyView->currentIndex();
+    const bool hadSelection =
+        selected.isValid() && m_readyView->selectionModel()->isRowSelected(selected.row());
+    const quint64 selectedRequest = hadSelection ? m_ready->rowAt(selected.row()).requestId : 0;
+    const quint32 selectedCoroutine = hadSelection ? m_ready->rowAt(selected.row()).coroutineId : 0;
     m_ready->setSnapshot(snapshot);
+    for (int row = 0; hadSelection && row < m_ready->rowCount(); ++row) {
+        if (m_ready->rowAt(row).requestId == selectedRequest &&
+            m_ready->rowAt(row).coroutineId == selectedCoroutine) {
+            m_readyView->selectionModel()->setCurrentIndex(m_ready->index(row, 0),
+                                                           QItemSelectionModel::ClearAndSelect |
+                                                               QItemSelectionModel::Rows);
+            break;
+        }
+    }
     m_posted->setSnapshot(snapshot);
     m_cache->setSnapshot(snapshot);
     m_packages->setSnapshot(snapshot);

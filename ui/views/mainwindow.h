@@ -75,6 +75,8 @@ private:
     void applyBreakToggles();
     void onLineStopped(const LineStopInfo& stop);
     void onLineResumed();
+    int selectedReadyIndex() const;
+    void stepReady(int index);
     QWidget* createEventsPane();
     QWidget* createCachePane();
     QWidget* createRequestsPane(QWidget* requestView);
@@ -92,6 +94,7 @@ private:
 
     QTreeView* m_coroutineView = nullptr;
     QTreeView* m_eventView = nullptr;
+    QTreeView* m_readyView = nullptr;
     QAction* m_continueAction = nullptr;
     QAction* m_pauseAction = nullptr;
     QAction* m_stepAction = nullptr;
