@@ -218,6 +218,9 @@ void Debugger::onLine(lua_State* L, lua_Debug* ar)
     if (m_inLineStop) {
         return;
     }
+    if (!m_heldLines.empty() && reentersLine(L, ar->currentline)) {
+        return;
+    }
     const bool stepping = m_lineStep && L == m_stepCoroutine;
     if (!stepping && m_breakLines.count(ar->currentline) == 0) {
         return; // the common case: one set lookup per line while breakpoints exist
@@ -242,6 +245,39 @@ void Debugger::onLine(lua_State* L, lua_Debug* ar)
     }
 }
 
+bool Debugger::reentersLine(lua_State* L, int line)
+{
+    const auto held = std::find_if(m_heldLines.begin(), m_heldLines.end(),
+                                   [L](const HeldLine& h) { return h.state == L; });
+    if (held == m_heldLines.end()) {
+        return false;
+    }
+    const int depth = stackDepth(L);
+    if (depth > held->depth) {
+        held->away = true; // in a function the line calls; it comes back to the line
+        return false;
+    }
+    if (held->away && held->line == line && depth == held->depth) {
+        held->away = false;
+        return true; // back on the line from a call or a yield: the hook's repeat
+    }
+    m_heldLines.erase(held); // it left the line (or looped back to it: a new pass)
+    return false;
+}
+
+void Debugger::noteResume(const trace::Event& event)
+{
+    for (auto it = m_heldLines.begin(); it != m_heldLines.end();) {
+        if (it->requestId != event.requestId || it->coroutineId != event.coroutineId) {
+            ++it;
+        } else if (event.kind == trace::EventKind::CoroutineResume) {
+            (it++)->away = true;
+        } else {
+            it = m_heldLines.erase(it); // finished or killed: its lua_State may be reused
+        }
+    }
+}
+
 void Debugger::stopAtLine(lua_State* L, const std::string& source, int line, const char* reason)
 {
     LineStop stop;
@@ -249,6 +285,8 @@ void Debugger::stopAtLine(lua_State* L, const std::string& source, int line, con
     const sched::CoCtx* co = sched::RequestCtx::coOf(L);
     stop.requestId = ctx ? ctx->requestId : 0;
     stop.coroutineId = co ? co->id : 0;
+    std::erase_if(m_heldLines, [L](const HeldLine& h) { return h.state == L; });
+    m_heldLines.push_back({L, stop.requestId, stop.coroutineId, line, stackDepth(L), false});
     stop.source = source;
     stop.line = line;
     stop.reason = reason;
@@ -429,6 +467,11 @@ bool Debugger::allowResume(const sched::RequestCtx& ctx, const sched::CoCtx&)
 
 void Debugger::onEvent(const trace::Event& event)
 {
+    if (!m_heldLines.empty() && (event.kind == trace::EventKind::CoroutineResume ||
+                                 event.kind == trace::EventKind::CoroutineFinish ||
+                                 event.kind == trace::EventKind::CoroutineKill)) {
+        noteResume(event);
+    }
     if (m_paused && m_stepBudget == 0) {
         return;
     }

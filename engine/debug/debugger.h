@@ -128,6 +128,8 @@ private:
     void onLine(lua_State* L, lua_Debug* ar);
     void stopAtLine(lua_State* L, const std::string& source, int line, const char* reason);
     void updateHooks();
+    bool reentersLine(lua_State* L, int line);
+    void noteResume(const trace::Event& event);
 
     sched::Scheduler& m_scheduler;
     sched::LuaModule& m_lua;
@@ -147,6 +149,22 @@ private:
     std::optional<LineStop> m_lineStop;
     lua_State* m_stoppedState = nullptr;
     std::function<void(const LineStop&)> m_onLineStop;
+    // The line a coroutine stopped at (or is being stepped from). LuaJIT calls the line hook
+    // again for that same line each time the coroutine comes back to it: resumed after a
+    // yield on it (a generator called on the line, a sleep, a thread wait) or returning
+    // from a Lua function the line calls. That is not a new line, so neither a step nor a
+    // breakpoint stops there again; a loop jumping back to the line still does. Few
+    // entries: the coroutines that stopped at a line and have not left it.
+    struct HeldLine
+    {
+        lua_State* state = nullptr;
+        std::uint64_t requestId = 0;
+        std::uint32_t coroutineId = 0;
+        int line = 0;
+        int depth = 0;
+        bool away = false; // resumed or in a deeper call since: the next hook may be a repeat
+    };
+    std::vector<HeldLine> m_heldLines;
     std::int64_t m_stoppedNs = 0;
 
     mutable std::mutex m_commandMutex;
