@@ -10,6 +10,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <string_view>
 #include <unordered_map>
 
 namespace restyscope::engine::debug {
@@ -278,7 +280,45 @@ void Debugger::noteResume(const trace::Event& event)
     }
 }
 
-void Debugger::stopAtLine(lua_State* L, const std::string& source, int line, const char* reason)
+void Debugger::resumeFailed(const sched::RequestCtx& ctx, const sched::CoCtx& co, int)
+{
+    if (!m_break.error || m_inLineStop) {
+        return;
+    }
+    lua_State* L = co.co;
+    const char* message = lua_tostring(L, -1);
+    // The raising line: the innermost Lua frame (level 0 may be error() itself, a C function).
+    // LuaJIT no longer knows the pc of the frame that raised once lua_resume has returned
+    // (currentline -1); the message it positioned then ("src:line: ...") still has the line.
+    lua_Debug ar{};
+    int line = 0;
+    std::string source;
+    for (int level = 0; lua_getstack(L, level, &ar) != 0; ++level) {
+        lua_getinfo(L, "Sl", &ar);
+        if (*ar.what == 'C') {
+            continue;
+        }
+        source = ar.source ? ar.source : "";
+        line = ar.currentline;
+        const std::string_view text = message ? message : "";
+        const std::string_view src = ar.short_src;
+        if (line <= 0 && text.starts_with(src) && text.size() > src.size() &&
+            text[src.size()] == ':') {
+            line = std::atoi(text.data() + src.size() + 1);
+        }
+        m_errorFrameLine = line;
+        break;
+    }
+    m_errorStopRequest = ctx.requestId;
+    stopAtLine(L, source, line, "error", message ? message : "(error object is not a string)");
+    // The coroutine has failed: a line step has nowhere to go, it runs on as Continue does.
+    m_lineStep.reset();
+    m_errorFrameLine = 0;
+    updateHooks();
+}
+
+void Debugger::stopAtLine(lua_State* L, const std::string& source, int line, const char* reason,
+                          const std::string& error)
 {
     LineStop stop;
     const sched::RequestCtx* ctx = sched::RequestCtx::of(L);
@@ -290,6 +330,7 @@ void Debugger::stopAtLine(lua_State* L, const std::string& source, int line, con
     stop.source = source;
     stop.line = line;
     stop.reason = reason;
+    stop.error = error;
     m_lineStop = stop;
     m_stoppedState = L;
     m_lineStep.reset();
@@ -383,7 +424,20 @@ void Debugger::resumeFromLine(std::optional<LineStep> step)
 
 std::vector<FrameInfo> Debugger::stack() const
 {
-    return m_stoppedState ? stackOf(m_stoppedState) : std::vector<FrameInfo>{};
+    if (!m_stoppedState) {
+        return {};
+    }
+    std::vector<FrameInfo> frames = stackOf(m_stoppedState);
+    // Stopped on an error: the failed frame's line comes from the error (see resumeFailed).
+    for (auto& frame : frames) {
+        if (m_errorFrameLine > 0 && frame.what != "C") {
+            if (frame.line <= 0) {
+                frame.line = m_errorFrameLine;
+            }
+            break;
+        }
+    }
+    return frames;
 }
 
 bool Debugger::locals(int frame, std::vector<VariableInfo>& out) const
@@ -488,7 +542,10 @@ void Debugger::onEvent(const trace::Event& event)
     case trace::EventKind::CoroutineYield:
         hit = (m_break.yieldReasons >> static_cast<unsigned>(event.reason)) & 1u;
         break;
-    case trace::EventKind::CoroutineFinish: hit = m_break.error && event.value == 0; break;
+    case trace::EventKind::CoroutineFinish:
+        // A failed coroutine that stopped at its raising line does not pause again after.
+        hit = m_break.error && event.value == 0 && event.requestId != m_errorStopRequest;
+        break;
     default: break;
     }
     if (hit) {

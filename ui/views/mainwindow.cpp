@@ -419,6 +419,10 @@ void MainWindow::onLineStopped(const LineStopInfo& stop)
     m_lineText = m_source->currentFile().isEmpty()
                      ? stop.source
                      : m_source->currentFile() + QLatin1Char(':') + QString::number(stop.line);
+    if (stop.reason == QLatin1String("error")) {
+        // Break on error: the coroutine failed here; Continue lets the error be handled.
+        m_lineText += tr(" on error: %1").arg(stop.error);
+    }
     if (auto* dock = findChild<QDockWidget*>(QStringLiteral("sourceDock"))) {
         dock->raise();
     }
