@@ -221,24 +221,24 @@ private slots:
         const QStringList expected{
             QStringLiteral("ready: 1 | 1 | entry 1 | first run | posted:  | tree: "
                            "request 1: GET /t | content |  |  | ; "
-                           "  entry 1 | suspended |  |  | 0"),
+                           "  entry 1 | not started |  |  | 0"),
             QStringLiteral("ready: 1 | 1 | user thread 2 | first run | posted: "
                            "1 | 1 | entry 1 | after thread spawn | tree: "
                            "request 1: GET /t | content |  |  | ; "
-                           "  entry 1 | running | thread spawn |  | 1; "
-                           "    user thread 2 | running |  |  | 0"),
+                           "  entry 1 | suspended: thread spawn | thread spawn |  | 1; "
+                           "    user thread 2 | not started |  |  | 0"),
             QStringLiteral("ready: 1 | 1 | entry 1 | after thread spawn | posted:  | tree: "
                            "request 1: GET /t | content |  |  | ; "
-                           "  entry 1 | running | thread spawn |  | 1; "
-                           "    user thread 2 | running | sleep | sleep 1000 ms | 1"),
+                           "  entry 1 | suspended: thread spawn | thread spawn |  | 1; "
+                           "    user thread 2 | suspended: sleep | sleep | sleep 1000 ms | 1"),
             QStringLiteral("ready: 1 | 1 | user thread 2 | after sleep | posted:  | tree: "
                            "request 1: GET /t | content |  |  | ; "
-                           "  entry 1 | running | thread wait | thread 2 | 2; "
-                           "    user thread 2 | running | sleep | sleep 1000 ms | 1"),
+                           "  entry 1 | waiting on thread 2 | thread wait | thread 2 | 2; "
+                           "    user thread 2 | suspended: sleep | sleep | sleep 1000 ms | 1"),
             QStringLiteral("ready: 1 | 1 | entry 1 | after thread wait | posted:  | tree: "
                            "request 1: GET /t | content |  |  | ; "
-                           "  entry 1 | running | thread wait | thread 2 | 2; "
-                           "    user thread 2 | dead |  |  | 2"),
+                           "  entry 1 | waiting on thread 2 | thread wait | thread 2 | 2; "
+                           "    user thread 2 | done |  |  | 2"),
             QStringLiteral("ready:  | posted:  | tree: "),
         };
         QCOMPARE(actual, expected);
@@ -413,110 +413,116 @@ private slots:
             QStringLiteral("ready: 1 | R | entry 1 | first run"
                            " | posted: "
                            " | tree: request R: GET /api/threads | content |  |  | ;"
-                           "   entry 1 | suspended |  |  | 0"
+                           "   entry 1 | not started |  |  | 0"
                            " | cache: request lua/threads.lua hits 0"),
             QStringLiteral("ready: 1 | R | user thread 2 | first run"
                            " | posted: 1 | R | entry 1 | after thread spawn"
                            " | tree: request R: GET /api/threads | content |  |  | ;"
-                           "   entry 1 | running | thread spawn |  | 1;"
-                           "     user thread 2 | running |  |  | 0"
+                           "   entry 1 | suspended: thread spawn | thread spawn |  | 1;"
+                           "     user thread 2 | not started |  |  | 0"
                            " | cache: request lua/threads.lua hits 0"),
             QStringLiteral(
                 "ready: 1 | R | entry 1 | after thread spawn; 2 | R | user thread 2 | after sleep"
                 " | posted: "
                 " | tree: request R: GET /api/threads | content |  |  | ;"
-                "   entry 1 | running | thread spawn |  | 1;"
-                "     user thread 2 | running | sleep | sleep 200 ms | 1"
+                "   entry 1 | suspended: thread spawn | thread spawn |  | 1;"
+                "     user thread 2 | suspended: sleep | sleep | sleep 200 ms | 1"
                 " | cache: request lua/threads.lua hits 0"),
             QStringLiteral(
                 "ready: 1 | R | user thread 2 | after sleep; 2 | R | user thread 3 | first run"
                 " | posted: 1 | R | entry 1 | after thread spawn"
                 " | tree: request R: GET /api/threads | content |  |  | ;"
-                "   entry 1 | running | thread spawn |  | 2;"
-                "     user thread 2 | running | sleep | sleep 200 ms | 1;"
-                "     user thread 3 | running |  |  | 0"
+                "   entry 1 | suspended: thread spawn | thread spawn |  | 2;"
+                "     user thread 2 | suspended: sleep | sleep | sleep 200 ms | 1;"
+                "     user thread 3 | not started |  |  | 0"
                 " | cache: request lua/threads.lua hits 0"),
             QStringLiteral(
                 "ready: 1 | R | user thread 3 | first run; 2 | R | entry 1 | after thread spawn"
                 " | posted: "
                 " | tree: request R: GET /api/threads | content |  |  | ;"
-                "   entry 1 | running | thread spawn |  | 2;"
+                "   entry 1 | suspended: thread spawn | thread spawn |  | 2;"
                 "     user thread 2 | zombie |  |  | 2;"
-                "     user thread 3 | running |  |  | 0"
+                "     user thread 3 | not started |  |  | 0"
                 " | cache: request lua/threads.lua hits 0"),
             QStringLiteral(
                 "ready: 1 | R | entry 1 | after thread spawn; 2 | R | user thread 3 | after sleep"
                 " | posted: "
                 " | tree: request R: GET /api/threads | content |  |  | ;"
-                "   entry 1 | running | thread spawn |  | 2;"
+                "   entry 1 | suspended: thread spawn | thread spawn |  | 2;"
                 "     user thread 2 | zombie |  |  | 2;"
-                "     user thread 3 | running | sleep | sleep 100 ms | 1"
+                "     user thread 3 | suspended: sleep | sleep | sleep 100 ms | 1"
                 " | cache: request lua/threads.lua hits 0"),
             QStringLiteral(
                 "ready: 1 | R | user thread 3 | after sleep; 2 | R | user coroutine 4 | first run"
                 " | posted: "
                 " | tree: request R: GET /api/threads | content |  |  | ;"
-                "   entry 1 | normal | coroutine resume |  | 3;"
+                "   entry 1 | suspended: coroutine resume | coroutine resume |  | 3;"
                 "     user thread 2 | zombie |  |  | 2;"
-                "     user thread 3 | running | sleep | sleep 100 ms | 1;"
-                "     user coroutine 4 | suspended |  |  | 0"
+                "     user thread 3 | suspended: sleep | sleep | sleep 100 ms | 1;"
+                "     user coroutine 4 | not started |  |  | 0"
                 " | cache: request lua/threads.lua hits 0"),
             QStringLiteral("ready: 1 | R | user coroutine 4 | first run"
                            " | posted: "
                            " | tree: request R: GET /api/threads | content |  |  | ;"
-                           "   entry 1 | normal | coroutine resume |  | 3;"
+                           "   entry 1 | suspended: coroutine resume | coroutine resume |  | 3;"
                            "     user thread 2 | zombie |  |  | 2;"
                            "     user thread 3 | zombie |  |  | 2;"
-                           "     user coroutine 4 | suspended |  |  | 0"
+                           "     user coroutine 4 | not started |  |  | 0"
                            " | cache: request lua/threads.lua hits 0"),
-            QStringLiteral("ready: 1 | R | entry 1 | after coroutine resume"
-                           " | posted: "
-                           " | tree: request R: GET /api/threads | content |  |  | ;"
-                           "   entry 1 | running | coroutine resume |  | 3;"
-                           "     user thread 2 | zombie |  |  | 2;"
-                           "     user thread 3 | zombie |  |  | 2;"
-                           "     user coroutine 4 | suspended | coroutine yield |  | 1"
-                           " | cache: request lua/threads.lua hits 0"),
-            QStringLiteral("ready: 1 | R | user coroutine 4 | after coroutine yield"
-                           " | posted: "
-                           " | tree: request R: GET /api/threads | content |  |  | ;"
-                           "   entry 1 | normal | coroutine resume |  | 4;"
-                           "     user thread 2 | zombie |  |  | 2;"
-                           "     user thread 3 | zombie |  |  | 2;"
-                           "     user coroutine 4 | suspended | coroutine yield |  | 1"
-                           " | cache: request lua/threads.lua hits 0"),
-            QStringLiteral("ready: 1 | R | entry 1 | after coroutine resume"
-                           " | posted: "
-                           " | tree: request R: GET /api/threads | content |  |  | ;"
-                           "   entry 1 | running | coroutine resume |  | 4;"
-                           "     user thread 2 | zombie |  |  | 2;"
-                           "     user thread 3 | zombie |  |  | 2;"
-                           "     user coroutine 4 | suspended | coroutine yield |  | 2"
-                           " | cache: request lua/threads.lua hits 0"),
-            QStringLiteral("ready: 1 | R | user coroutine 4 | after coroutine yield"
-                           " | posted: "
-                           " | tree: request R: GET /api/threads | content |  |  | ;"
-                           "   entry 1 | normal | coroutine resume |  | 5;"
-                           "     user thread 2 | zombie |  |  | 2;"
-                           "     user thread 3 | zombie |  |  | 2;"
-                           "     user coroutine 4 | suspended | coroutine yield |  | 2"
-                           " | cache: request lua/threads.lua hits 0"),
-            QStringLiteral("ready: 1 | R | entry 1 | after coroutine resume"
-                           " | posted: "
-                           " | tree: request R: GET /api/threads | content |  |  | ;"
-                           "   entry 1 | running | coroutine resume |  | 5;"
-                           "     user thread 2 | zombie |  |  | 2;"
-                           "     user thread 3 | zombie |  |  | 2;"
-                           "     user coroutine 4 | suspended | coroutine yield |  | 3"
-                           " | cache: request lua/threads.lua hits 0"),
-            QStringLiteral("ready: 1 | R | entry 1 | after sleep"
-                           " | posted: "
-                           " | tree: request R: GET /api/threads | content |  |  | ;"
-                           "   entry 1 | running | sleep | sleep 0 ms | 6;"
-                           "     user thread 2 | dead |  |  | 2;"
-                           "     user thread 3 | dead |  |  | 2;"
-                           "     user coroutine 4 | suspended | coroutine yield |  | 3"
-                           " | cache: request lua/threads.lua hits 0"),
+            QStringLiteral(
+                "ready: 1 | R | entry 1 | after coroutine resume"
+                " | posted: "
+                " | tree: request R: GET /api/threads | content |  |  | ;"
+                "   entry 1 | suspended: coroutine resume | coroutine resume |  | 3;"
+                "     user thread 2 | zombie |  |  | 2;"
+                "     user thread 3 | zombie |  |  | 2;"
+                "     user coroutine 4 | suspended: coroutine yield | coroutine yield |  | 1"
+                " | cache: request lua/threads.lua hits 0"),
+            QStringLiteral(
+                "ready: 1 | R | user coroutine 4 | after coroutine yield"
+                " | posted: "
+                " | tree: request R: GET /api/threads | content |  |  | ;"
+                "   entry 1 | suspended: coroutine resume | coroutine resume |  | 4;"
+                "     user thread 2 | zombie |  |  | 2;"
+                "     user thread 3 | zombie |  |  | 2;"
+                "     user coroutine 4 | suspended: coroutine yield | coroutine yield |  | 1"
+                " | cache: request lua/threads.lua hits 0"),
+            QStringLiteral(
+                "ready: 1 | R | entry 1 | after coroutine resume"
+                " | posted: "
+                " | tree: request R: GET /api/threads | content |  |  | ;"
+                "   entry 1 | suspended: coroutine resume | coroutine resume |  | 4;"
+                "     user thread 2 | zombie |  |  | 2;"
+                "     user thread 3 | zombie |  |  | 2;"
+                "     user coroutine 4 | suspended: coroutine yield | coroutine yield |  | 2"
+                " | cache: request lua/threads.lua hits 0"),
+            QStringLiteral(
+                "ready: 1 | R | user coroutine 4 | after coroutine yield"
+                " | posted: "
+                " | tree: request R: GET /api/threads | content |  |  | ;"
+                "   entry 1 | suspended: coroutine resume | coroutine resume |  | 5;"
+                "     user thread 2 | zombie |  |  | 2;"
+                "     user thread 3 | zombie |  |  | 2;"
+                "     user coroutine 4 | suspended: coroutine yield | coroutine yield |  | 2"
+                " | cache: request lua/threads.lua hits 0"),
+            QStringLiteral(
+                "ready: 1 | R | entry 1 | after coroutine resume"
+                " | posted: "
+                " | tree: request R: GET /api/threads | content |  |  | ;"
+                "   entry 1 | suspended: coroutine resume | coroutine resume |  | 5;"
+                "     user thread 2 | zombie |  |  | 2;"
+                "     user thread 3 | zombie |  |  | 2;"
+                "     user coroutine 4 | suspended: coroutine yield | coroutine yield |  | 3"
+                " | cache: request lua/threads.lua hits 0"),
+            QStringLiteral(
+                "ready: 1 | R | entry 1 | after sleep"
+                " | posted: "
+                " | tree: request R: GET /api/threads | content |  |  | ;"
+                "   entry 1 | suspended: sleep | sleep | sleep 0 ms | 6;"
+                "     user thread 2 | done |  |  | 2;"
+                "     user thread 3 | done |  |  | 2;"
+                "     user coroutine 4 | suspended: coroutine yield | coroutine yield |  | 3"
+                " | cache: request lua/threads.lua hits 0"),
             QStringLiteral("ready: "
                            " | posted: "
                            " | tree: "

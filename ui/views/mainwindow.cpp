@@ -467,7 +467,10 @@ void MainWindow::createDocks()
     auto* legend = new QLabel(legendHtml());
     legend->setObjectName(QStringLiteral("yieldLegend"));
     legend->setWordWrap(true);
-    legend->setToolTip(tr("One colour per yield reason, in every view"));
+    legend->setText(legend->text() + tr("<br><b>bold</b>: the next resume (Step runs it) &nbsp; "
+                                        "<span style=\"color:gray\">grey</span>: done"));
+    legend->setToolTip(tr("One colour per yield reason, in every view. Status: what each "
+                          "coroutine is doing; its tooltip has coroutine.status's word"));
     auto* coroutinePane = new QWidget;
     auto* coroutineLayout = new QVBoxLayout(coroutinePane);
     coroutineLayout->setContentsMargins(0, 0, 0, 0);
