@@ -14,6 +14,7 @@
 #include <QAction>
 #include <QDir>
 #include <QDirIterator>
+#include <QDockWidget>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QLabel>
@@ -263,6 +264,30 @@ private slots:
         // Running again: a request passes without stepping.
         const auto second = test::httpRequest(port, "GET", "/t");
         QCOMPARE(second.body, std::string("slept\n"));
+    }
+
+    // Issue 19 item 6: View > Reset layout brings every dock back; docks have a minimum size.
+    void resetLayout()
+    {
+        QSettings().remove(QStringLiteral("mainwindow"));
+        ui::EngineBridge bridge;
+        {
+            ui::MainWindow window(&bridge);
+            window.resize(1600, 1000);
+            window.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&window));
+            auto* reset = window.findChild<QAction*>(QStringLiteral("actionResetLayout"));
+            auto* coroutines = window.findChild<QDockWidget*>(QStringLiteral("coroutinesDock"));
+            auto* events = window.findChild<QDockWidget*>(QStringLiteral("eventsDock"));
+            QVERIFY(reset && coroutines && events);
+            QVERIFY(coroutines->widget()->minimumHeight() > 0);
+            coroutines->hide();
+            events->setFloating(true);
+            reset->trigger();
+            QTRY_VERIFY(coroutines->isVisible());
+            QVERIFY(!events->isFloating());
+            QVERIFY(events->isVisible());
+        }
     }
 
     // Issue 19 bug 4: with two resumes held, the one selected in the Ready list is the one

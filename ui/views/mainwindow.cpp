@@ -150,6 +150,13 @@ MainWindow::MainWindow(DebugController* controller, QWidget* parent)
 
     const QSize available = screen() ? screen()->availableSize() : QSize(1440, 900);
     resize(std::max(1024, available.width() * 9 / 10), std::max(700, available.height() * 9 / 10));
+    m_defaultState = saveState();
+    auto* viewMenu = menuBar()->findChild<QMenu*>(QStringLiteral("viewMenu"));
+    viewMenu->addSeparator();
+    auto* reset = viewMenu->addAction(tr("&Reset layout"));
+    reset->setObjectName(QStringLiteral("actionResetLayout"));
+    reset->setToolTip(tr("Every dock back where it was at first launch, sized to the window"));
+    connect(reset, &QAction::triggered, this, &MainWindow::resetLayout);
     QSettings settings;
     restoreGeometry(settings.value(QStringLiteral("mainwindow/geometry")).toByteArray());
     if (!restoreState(settings.value(QStringLiteral("mainwindow/state")).toByteArray())) {
@@ -451,6 +458,9 @@ void MainWindow::createDocks()
                     Qt::DockWidgetArea area) {
         auto* widget = new QDockWidget(title, this);
         widget->setObjectName(name);
+        // Never squeezed below a few readable rows and columns when the window shrinks.
+        const int unit = fontMetrics().height();
+        content->setMinimumSize(12 * unit, 6 * unit);
         widget->setWidget(content);
         addDockWidget(area, widget);
         viewMenu->addAction(widget->toggleViewAction());
@@ -664,6 +674,15 @@ void MainWindow::defaultLayout()
     resizeDocks({requestsDock, coroutinesDock}, {w / 3, w * 2 / 3}, Qt::Horizontal);
     resizeDocks({eventsDock}, {h * 3 / 10}, Qt::Vertical);
     resizeDocks({coroutinesDock, queuesDock}, {h * 2 / 5, h * 3 / 10}, Qt::Vertical);
+}
+
+void MainWindow::resetLayout()
+{
+    restoreState(m_defaultState);
+    for (auto* dock : findChildren<QDockWidget*>()) {
+        dock->setFloating(false);
+    }
+    defaultLayout();
 }
 
 void MainWindow::onEvents(const QVector<engine::trace::Event>& events)

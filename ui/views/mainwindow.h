@@ -67,6 +67,7 @@ private:
     void createActions();
     void createDocks();
     void defaultLayout();
+    void resetLayout();
     void onSnapshot(const engine::debug::Snapshot& snapshot);
     void onEvents(const QVector<engine::trace::Event>& events);
     void updateStatus();
@@ -117,6 +118,7 @@ private:
     QMenu* m_recentMenu = nullptr;
     QTreeView* m_errorLogView = nullptr;
     QString m_directory;
+    QByteArray m_defaultState; // the docks as createDocks() placed them, for View > Reset layout
 
     bool m_paused = false;
     bool m_atLine = false;
