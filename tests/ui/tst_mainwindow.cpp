@@ -290,6 +290,39 @@ private slots:
         }
     }
 
+    // Issue 19 item 8: an empty view says what will appear there and how; the text goes
+    // once rows arrive.
+    void emptyStatesTeach()
+    {
+        QTemporaryDir prefix;
+        QVERIFY(prefix.isValid());
+        const auto port = test::freePort();
+        test::writeServerPrefix(
+            prefix, port,
+            QStringLiteral("    location /t { content_by_lua_block { ngx.say(1) } }\n"));
+        ui::EngineBridge bridge;
+        QString error;
+        QVERIFY2(bridge.start(prefix.path(), error), qPrintable(error));
+        ui::MainWindow window(&bridge);
+        window.show();
+        auto emptyText = [&](const char* view) -> QString {
+            auto* tree = window.findChild<QTreeView*>(QString::fromLatin1(view));
+            auto* label =
+                tree ? tree->viewport()->findChild<QLabel*>(QStringLiteral("emptyState")) : nullptr;
+            return label && !label->isHidden() ? label->text() : QString();
+        };
+        QVERIFY2(emptyText("requestsView").contains(QLatin1String("Ctrl+Enter")),
+                 qPrintable(emptyText("requestsView")));
+        QVERIFY(emptyText("coroutinesView").startsWith(QLatin1String("No live coroutines")));
+        QVERIFY(emptyText("readyView").startsWith(QLatin1String("Nothing held")));
+        QVERIFY(emptyText("eventsView").startsWith(QLatin1String("No probe events")));
+        QVERIFY(emptyText("codeCacheView").contains(QLatin1String("lua_code_cache off")));
+        QCOMPARE(test::httpRequest(port, "GET", "/t").body, std::string("1\n"));
+        QTRY_COMPARE(emptyText("requestsView"), QString());
+        QTRY_COMPARE(emptyText("eventsView"), QString());
+        QTRY_COMPARE(emptyText("codeCacheView"), QString());
+    }
+
     // Issue 19 bug 4: with two resumes held, the one selected in the Ready list is the one
     // Step resume runs (the selection survives the snapshots that refresh the list), and a
     // double-click runs the row clicked.

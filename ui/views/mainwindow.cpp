@@ -13,6 +13,7 @@
 #include "ui/models/readylistmodel.h"
 #include "ui/models/requestsmodel.h"
 #include "ui/models/yieldcolors.h"
+#include "ui/views/emptystate.h"
 #include "ui/views/inspectorview.h"
 #include "ui/views/sourceview.h"
 
@@ -468,11 +469,16 @@ void MainWindow::createDocks()
     };
 
     auto* requestView = makeView(m_requests, QStringLiteral("requestsView"), false, true);
+    new EmptyState(requestView, tr("No requests yet \u2014 send one from the HTTP client "
+                                   "(Ctrl+Enter), or with curl to the listener"));
     setColumnWidths(requestView, {4, 15, 4, 7, 6});
     auto* requestsDock = dock(QStringLiteral("requestsDock"), tr("Requests"),
                               createRequestsPane(requestView), Qt::LeftDockWidgetArea);
 
     m_coroutineView = makeView(m_coroutines, QStringLiteral("coroutinesView"), true, false);
+    new EmptyState(m_coroutineView,
+                   tr("No live coroutines. While a request runs, its entry thread, user "
+                      "threads and coroutines show here; Pause (F6) first to step them"));
     setColumnWidths(m_coroutineView, {18, 7, 13, 12});
     auto* legend = new QLabel(legendHtml());
     legend->setObjectName(QStringLiteral("yieldLegend"));
@@ -491,6 +497,8 @@ void MainWindow::createDocks()
 
     auto* readyView = makeView(m_ready, QStringLiteral("readyView"), false, false);
     m_readyView = readyView;
+    new EmptyState(readyView, tr("Nothing held. While paused (F6), each resume waits here; "
+                                 "Step resume (F10) runs the selected one"));
     readyView->setToolTip(tr("Select a held resume and Step resume (F10), or double-click it, "
                              "to run that one next"));
     connect(readyView, &QTreeView::doubleClicked, this,
@@ -561,6 +569,9 @@ QWidget* MainWindow::createCachePane()
 {
     // The registry entries, and beside them what require() loaded into each VM.
     auto* cacheView = makeView(m_cache, QStringLiteral("codeCacheView"), false, true);
+    new EmptyState(cacheView, tr("The code cache is empty: a handler's Lua code is stored here "
+                                 "once loaded. With lua_code_cache off, each request's VM and "
+                                 "its cache close with the request (Debug > lua_code_cache)"));
     setColumnWidths(cacheView, {9, 26, 22, 26, 7, 5});
     auto* packageView = makeView(m_packages, QStringLiteral("packageView"), false, true);
     setColumnWidths(packageView, {9, 14});
@@ -579,6 +590,8 @@ QWidget* MainWindow::createEventsPane()
     // The view reads the log directly while no filter is set: under load the proxy's
     // bookkeeping of 20000 rows per batch is the costliest part of an update.
     m_eventView = makeView(m_events, QStringLiteral("eventsView"), false, false);
+    new EmptyState(m_eventView, tr("No probe events yet: every scheduling step of a request "
+                                   "streams here as it runs"));
     setColumnWidths(m_eventView, {6, 9, 6, 7, 12, 12, 6});
 
     // The filters: typed keys, applied as they are typed.
