@@ -211,10 +211,13 @@ int runDebugStdio(engine::Engine& engine)
     engine.post([&] {
         engine::debug::Debugger& d = engine.debugger(); // before any request arrives
         d.setLineStopObserver([](const engine::debug::LineStop& stop) {
-            printLine("{\"stopped\":{\"request\":" + std::to_string(stop.requestId) + ",\"co\":" +
-                      std::to_string(stop.coroutineId) + ",\"source\":" + jsonString(stop.source) +
-                      ",\"line\":" + std::to_string(stop.line) +
-                      ",\"reason\":" + jsonString(stop.reason) + "}}");
+            printLine(
+                "{\"stopped\":{\"request\":" + std::to_string(stop.requestId) + ",\"co\":" +
+                std::to_string(stop.coroutineId) + ",\"source\":" + jsonString(stop.source) +
+                ",\"line\":" + std::to_string(stop.line) +
+                ",\"reason\":" + jsonString(stop.reason) +
+                (stop.error.empty() ? std::string() : ",\"error\":" + jsonString(stop.error)) +
+                "}}");
         });
         engine.tracer().attach(&ring);
         debugger = &d;

@@ -10,6 +10,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <string_view>
 #include <unordered_map>
 
 namespace restyscope::engine::debug {
@@ -218,6 +220,9 @@ void Debugger::onLine(lua_State* L, lua_Debug* ar)
     if (m_inLineStop) {
         return;
     }
+    if (!m_heldLines.empty() && reentersLine(L, ar->currentline)) {
+        return;
+    }
     const bool stepping = m_lineStep && L == m_stepCoroutine;
     if (!stepping && m_breakLines.count(ar->currentline) == 0) {
         return; // the common case: one set lookup per line while breakpoints exist
@@ -242,16 +247,90 @@ void Debugger::onLine(lua_State* L, lua_Debug* ar)
     }
 }
 
-void Debugger::stopAtLine(lua_State* L, const std::string& source, int line, const char* reason)
+bool Debugger::reentersLine(lua_State* L, int line)
+{
+    const auto held = std::find_if(m_heldLines.begin(), m_heldLines.end(),
+                                   [L](const HeldLine& h) { return h.state == L; });
+    if (held == m_heldLines.end()) {
+        return false;
+    }
+    const int depth = stackDepth(L);
+    if (depth > held->depth) {
+        held->away = true; // in a function the line calls; it comes back to the line
+        return false;
+    }
+    if (held->away && held->line == line && depth == held->depth) {
+        held->away = false;
+        return true; // back on the line from a call or a yield: the hook's repeat
+    }
+    m_heldLines.erase(held); // it left the line (or looped back to it: a new pass)
+    return false;
+}
+
+void Debugger::noteResume(const trace::Event& event)
+{
+    for (auto it = m_heldLines.begin(); it != m_heldLines.end();) {
+        if (it->requestId != event.requestId || it->coroutineId != event.coroutineId) {
+            ++it;
+        } else if (event.kind == trace::EventKind::CoroutineResume) {
+            (it++)->away = true;
+        } else {
+            it = m_heldLines.erase(it); // finished or killed: its lua_State may be reused
+        }
+    }
+}
+
+void Debugger::resumeFailed(const sched::RequestCtx& ctx, const sched::CoCtx& co, int)
+{
+    if (!m_break.error || m_inLineStop) {
+        return;
+    }
+    lua_State* L = co.co;
+    const char* message = lua_tostring(L, -1);
+    // The raising line: the innermost Lua frame (level 0 may be error() itself, a C function).
+    // LuaJIT no longer knows the pc of the frame that raised once lua_resume has returned
+    // (currentline -1); the message it positioned then ("src:line: ...") still has the line.
+    lua_Debug ar{};
+    int line = 0;
+    std::string source;
+    for (int level = 0; lua_getstack(L, level, &ar) != 0; ++level) {
+        lua_getinfo(L, "Sl", &ar);
+        if (*ar.what == 'C') {
+            continue;
+        }
+        source = ar.source ? ar.source : "";
+        line = ar.currentline;
+        const std::string_view text = message ? message : "";
+        const std::string_view src = ar.short_src;
+        if (line <= 0 && text.starts_with(src) && text.size() > src.size() &&
+            text[src.size()] == ':') {
+            line = std::atoi(text.data() + src.size() + 1);
+        }
+        m_errorFrameLine = line;
+        break;
+    }
+    m_errorStopRequest = ctx.requestId;
+    stopAtLine(L, source, line, "error", message ? message : "(error object is not a string)");
+    // The coroutine has failed: a line step has nowhere to go, it runs on as Continue does.
+    m_lineStep.reset();
+    m_errorFrameLine = 0;
+    updateHooks();
+}
+
+void Debugger::stopAtLine(lua_State* L, const std::string& source, int line, const char* reason,
+                          const std::string& error)
 {
     LineStop stop;
     const sched::RequestCtx* ctx = sched::RequestCtx::of(L);
     const sched::CoCtx* co = sched::RequestCtx::coOf(L);
     stop.requestId = ctx ? ctx->requestId : 0;
     stop.coroutineId = co ? co->id : 0;
+    std::erase_if(m_heldLines, [L](const HeldLine& h) { return h.state == L; });
+    m_heldLines.push_back({L, stop.requestId, stop.coroutineId, line, stackDepth(L), false});
     stop.source = source;
     stop.line = line;
     stop.reason = reason;
+    stop.error = error;
     m_lineStop = stop;
     m_stoppedState = L;
     m_lineStep.reset();
@@ -345,7 +424,20 @@ void Debugger::resumeFromLine(std::optional<LineStep> step)
 
 std::vector<FrameInfo> Debugger::stack() const
 {
-    return m_stoppedState ? stackOf(m_stoppedState) : std::vector<FrameInfo>{};
+    if (!m_stoppedState) {
+        return {};
+    }
+    std::vector<FrameInfo> frames = stackOf(m_stoppedState);
+    // Stopped on an error: the failed frame's line comes from the error (see resumeFailed).
+    for (auto& frame : frames) {
+        if (m_errorFrameLine > 0 && frame.what != "C") {
+            if (frame.line <= 0) {
+                frame.line = m_errorFrameLine;
+            }
+            break;
+        }
+    }
+    return frames;
 }
 
 bool Debugger::locals(int frame, std::vector<VariableInfo>& out) const
@@ -429,6 +521,11 @@ bool Debugger::allowResume(const sched::RequestCtx& ctx, const sched::CoCtx&)
 
 void Debugger::onEvent(const trace::Event& event)
 {
+    if (!m_heldLines.empty() && (event.kind == trace::EventKind::CoroutineResume ||
+                                 event.kind == trace::EventKind::CoroutineFinish ||
+                                 event.kind == trace::EventKind::CoroutineKill)) {
+        noteResume(event);
+    }
     if (m_paused && m_stepBudget == 0) {
         return;
     }
@@ -445,7 +542,10 @@ void Debugger::onEvent(const trace::Event& event)
     case trace::EventKind::CoroutineYield:
         hit = (m_break.yieldReasons >> static_cast<unsigned>(event.reason)) & 1u;
         break;
-    case trace::EventKind::CoroutineFinish: hit = m_break.error && event.value == 0; break;
+    case trace::EventKind::CoroutineFinish:
+        // A failed coroutine that stopped at its raising line does not pause again after.
+        hit = m_break.error && event.value == 0 && event.requestId != m_errorStopRequest;
+        break;
     default: break;
     }
     if (hit) {

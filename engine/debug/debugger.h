@@ -47,7 +47,8 @@ struct LineStop
     std::uint32_t coroutineId = 0;
     std::string source;
     int line = 0;
-    std::string reason; // "breakpoint", "step"
+    std::string reason; // "breakpoint", "step", "error"
+    std::string error;  // reason "error": the error message; the coroutine has failed
 };
 
 enum class LineStep { Into, Over, Out };
@@ -120,14 +121,19 @@ public:
     std::int64_t stoppedNs() const { return m_stoppedNs; }
 
     bool allowResume(const sched::RequestCtx& ctx, const sched::CoCtx& co) override;
+    // Break on error: stops at the line that raised, before the error is handled.
+    void resumeFailed(const sched::RequestCtx& ctx, const sched::CoCtx& co, int status) override;
     void onEvent(const trace::Event& event) override;
 
 private:
     void pauseNow();
     static void lineHook(lua_State* L, lua_Debug* ar);
     void onLine(lua_State* L, lua_Debug* ar);
-    void stopAtLine(lua_State* L, const std::string& source, int line, const char* reason);
+    void stopAtLine(lua_State* L, const std::string& source, int line, const char* reason,
+                    const std::string& error = {});
     void updateHooks();
+    bool reentersLine(lua_State* L, int line);
+    void noteResume(const trace::Event& event);
 
     sched::Scheduler& m_scheduler;
     sched::LuaModule& m_lua;
@@ -147,7 +153,25 @@ private:
     std::optional<LineStop> m_lineStop;
     lua_State* m_stoppedState = nullptr;
     std::function<void(const LineStop&)> m_onLineStop;
+    // The line a coroutine stopped at (or is being stepped from). LuaJIT calls the line hook
+    // again for that same line each time the coroutine comes back to it: resumed after a
+    // yield on it (a generator called on the line, a sleep, a thread wait) or returning
+    // from a Lua function the line calls. That is not a new line, so neither a step nor a
+    // breakpoint stops there again; a loop jumping back to the line still does. Few
+    // entries: the coroutines that stopped at a line and have not left it.
+    struct HeldLine
+    {
+        lua_State* state = nullptr;
+        std::uint64_t requestId = 0;
+        std::uint32_t coroutineId = 0;
+        int line = 0;
+        int depth = 0;
+        bool away = false; // resumed or in a deeper call since: the next hook may be a repeat
+    };
+    std::vector<HeldLine> m_heldLines;
     std::int64_t m_stoppedNs = 0;
+    std::uint64_t m_errorStopRequest = 0; // its failed coroutines already stopped at a line
+    int m_errorFrameLine = 0;             // while stopped on an error: the raising line
 
     mutable std::mutex m_commandMutex;
     std::condition_variable m_commandReady;

@@ -370,6 +370,11 @@ RunResult Scheduler::runThread(RequestCtx& ctx, int nrets)
             co.started = true;
             emit(EventKind::CoroutineResume, ctx, co, YieldReason::None, nrets);
             rv = resumeWithinLimits(ctx, co, nrets);
+            // Break on error (issue 19): the gate may stop at the raising line here, while
+            // the failed frames are still there; the error is logged and answered after.
+            if (rv != 0 && rv != LUA_YIELD && m_gate) {
+                m_gate->resumeFailed(ctx, co, rv);
+            }
         }
 
         if (rv == LUA_YIELD) {

@@ -47,6 +47,15 @@ class ResumeGate
 public:
     virtual ~ResumeGate() = default;
     virtual bool allowResume(const RequestCtx& ctx, const CoCtx& co) = 0;
+    // A resume ended in a Lua error (status: LUA_ERRRUN, ...), before anything handles it.
+    // lua_resume leaves the failed coroutine's frames in place, so the debugger can stop at
+    // the raising line and show them (break on error); the error is handled afterwards.
+    virtual void resumeFailed(const RequestCtx& ctx, const CoCtx& co, int status)
+    {
+        (void)ctx;
+        (void)co;
+        (void)status;
+    }
 };
 
 // A coroutine that is runnable but was held by the gate.

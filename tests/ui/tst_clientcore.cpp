@@ -215,6 +215,23 @@ private slots:
         QCOMPARE(json.effectiveHeaders().value(0).value, QStringLiteral("application/json"));
     }
 
+    void urlAndParamsMerge()
+    {
+        const KeyValue off{QStringLiteral("off"), QStringLiteral("1"), false};
+        // The URL's query replaces the enabled rows; an unticked row stays where it was.
+        QCOMPARE(mergeQueryRows({kv("a", QStringLiteral("1")), off, kv("b", QStringLiteral("2"))},
+                                decodeQuery(QStringLiteral("who=me"))),
+                 (QList<KeyValue>{kv("who", QStringLiteral("me")), off}));
+        QCOMPARE(mergeQueryRows({kv("a", QStringLiteral("1"))}, {}), QList<KeyValue>{});
+        QCOMPARE(mergeQueryRows({off}, decodeQuery(QStringLiteral("x=1&y"))),
+                 (QList<KeyValue>{off, kv("x", QStringLiteral("1")), kv("y", QString())}));
+        ClientRequest r = make("GET", "/api/greet");
+        r.query = {kv("who", QStringLiteral("me")), off};
+        QCOMPARE(urlWithQuery(r), QStringLiteral("/api/greet?who=me"));
+        r.query = {off};
+        QCOMPARE(urlWithQuery(r), QStringLiteral("/api/greet"));
+    }
+
     void historySurvivesRestart()
     {
         QTemporaryDir dir;

@@ -20,8 +20,12 @@
 #include <QDir>
 #include <QDirIterator>
 #include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
+#include <QLineEdit>
 #include <QStandardPaths>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTreeView>
 #include <QtTest>
@@ -176,6 +180,69 @@ private slots:
         QCOMPARE(dock->store()->history().front().runtimeRequestId, id);
         QVERIFY(dock->store()->history().front().request == request);
         follow->setChecked(false);
+        bridge.stop();
+    }
+
+    // Issue 19 bug 1: the URL field and the Params table are one state. Typing a new URL
+    // without a query sends no query (the table used to keep a=1&b=2), and editing the table
+    // rewrites the URL field, so the URL shown is the URL sent.
+    void urlAndParamsAreOneState()
+    {
+        ui::EngineBridge bridge;
+        QString error;
+        QVERIFY2(bridge.start(m_prefix.path(), error), qPrintable(error));
+        ui::MainWindow window(&bridge);
+        window.show();
+        auto* dock = window.clientDock();
+        auto* url = dock->findChild<QLineEdit*>(QStringLiteral("clientUrl"));
+        auto* params = dock->findChild<QTableWidget*>(QStringLiteral("clientQuery"));
+        QVERIFY(url && params);
+        auto typeUrl = [url](const QString& text) {
+            url->setFocus();
+            url->selectAll();
+            QTest::keyClick(url, Qt::Key_Backspace);
+            QTest::keyClicks(url, text);
+        };
+        auto sendAndWaitForArgs = [dock] {
+            if (!dock->send()) {
+                return QString();
+            }
+            if (!QTest::qWaitFor([dock] { return !dock->sender()->busy(); }, 5000)) {
+                return QString();
+            }
+            const auto body = QJsonDocument::fromJson(dock->sender()->response().body).object();
+            return QString::fromUtf8(QJsonDocument(body.value(QStringLiteral("args")).toObject())
+                                         .toJson(QJsonDocument::Compact));
+        };
+
+        typeUrl(QStringLiteral("/api/echo?a=1&b=2"));
+        QCOMPARE(params->rowCount(), 3); // a, b and the empty row to type a new one
+        QCOMPARE(params->item(0, 0)->text(), QStringLiteral("a"));
+        QCOMPARE(params->item(1, 1)->text(), QStringLiteral("2"));
+        QCOMPARE(sendAndWaitForArgs(), QStringLiteral("{\"a\":\"1\",\"b\":\"2\"}"));
+        QCOMPARE(url->text(), QStringLiteral("/api/echo?a=1&b=2")); // Send leaves it as typed
+
+        typeUrl(QStringLiteral("/api/echo"));
+        QCOMPARE(dock->request().query, QList<ui::client::KeyValue>{});
+        QCOMPARE(sendAndWaitForArgs(), QStringLiteral("{}"));
+        QCOMPARE(dock->store()->history().front().request.resolvedUrl(dock->baseUrl()),
+                 dock->baseUrl().resolved(QUrl(QStringLiteral("/api/echo"))));
+
+        typeUrl(QStringLiteral("/api/echo?who=me"));
+        QCOMPARE(sendAndWaitForArgs(), QStringLiteral("{\"who\":\"me\"}"));
+
+        // From the table's side: a new row and an unticked one rewrite the URL field.
+        params->item(1, 0)->setText(QStringLiteral("n"));
+        params->item(1, 1)->setText(QStringLiteral("5"));
+        QCOMPARE(url->text(), QStringLiteral("/api/echo?who=me&n=5"));
+        params->item(0, 0)->setCheckState(Qt::Unchecked);
+        QCOMPARE(url->text(), QStringLiteral("/api/echo?n=5"));
+        QCOMPARE(sendAndWaitForArgs(), QStringLiteral("{\"n\":\"5\"}"));
+        // Editing the URL keeps the unticked row, which the URL cannot show.
+        typeUrl(QStringLiteral("/api/echo?n=6"));
+        QCOMPARE(params->item(0, 0)->text(), QStringLiteral("who"));
+        QCOMPARE(params->item(0, 0)->checkState(), Qt::Unchecked);
+        QCOMPARE(params->item(1, 1)->text(), QStringLiteral("6"));
         bridge.stop();
     }
 

@@ -29,11 +29,14 @@ private slots:
                               "co 14 13 coroutine suspended none 0\n")
             << QStringList{
                    QStringLiteral("request 3: GET /t | content |  |  | "),
-                   QStringLiteral("  entry 10 | running | thread wait | user thread 11 | 4"),
-                   QStringLiteral("    user thread 11 | running | sleep | timer 1000 ms | 1"),
-                   QStringLiteral("    user thread 12 | dead |  |  | 2"),
-                   QStringLiteral("    user coroutine 13 | suspended | coroutine yield |  | 2"),
-                   QStringLiteral("      user coroutine 14 | suspended |  |  | 0"),
+                   QStringLiteral(
+                       "  entry 10 | waiting on user thread 11 | thread wait | user thread 11 | 4"),
+                   QStringLiteral(
+                       "    user thread 11 | suspended: sleep | sleep | timer 1000 ms | 1"),
+                   QStringLiteral("    user thread 12 | done |  |  | 2"),
+                   QStringLiteral("    user coroutine 13 | suspended: coroutine yield | coroutine "
+                                  "yield |  | 2"),
+                   QStringLiteral("      user coroutine 14 | not started |  |  | 0"),
                };
         QTest::newRow("two requests, unknown parent goes under the request")
             << QStringLiteral("request 1 GET /a content 1 shared\n"
@@ -43,10 +46,10 @@ private slots:
                               "co 9 7 thread running none 0\n")
             << QStringList{
                    QStringLiteral("request 1: GET /a | content |  |  | "),
-                   QStringLiteral("  entry 1 | suspended |  |  | 0"),
+                   QStringLiteral("  entry 1 | not started |  |  | 0"),
                    QStringLiteral("request 2: POST /b | access |  |  | "),
-                   QStringLiteral("  entry 2 | running | sleep |  | 1"),
-                   QStringLiteral("  user thread 9 | running |  |  | 0"),
+                   QStringLiteral("  entry 2 | suspended: sleep | sleep |  | 1"),
+                   QStringLiteral("  user thread 9 | not started |  |  | 0"),
                };
     }
 
@@ -85,6 +88,13 @@ private slots:
         // The reason column carries the reason's colour, the same one every view uses.
         QVERIFY(next.siblingAtColumn(2).data(Qt::DecorationRole).isValid());
         QVERIFY(!dead.siblingAtColumn(2).data(Qt::DecorationRole).isValid());
+        // Issue 19 bug 5: the state in the user's words, coroutine.status's in the tooltip.
+        QCOMPARE(next.siblingAtColumn(1).data().toString(), QStringLiteral("suspended: sleep"));
+        QCOMPARE(next.siblingAtColumn(1).data(Qt::ToolTipRole).toString(),
+                 QStringLiteral("coroutine.status: running\n"
+                                "bold: the next resume, Step (F10) performs it"));
+        QCOMPARE(entry.siblingAtColumn(1).data().toString(), QStringLiteral("waiting on a thread"));
+        QCOMPARE(dead.siblingAtColumn(1).data().toString(), QStringLiteral("done"));
     }
 };
 

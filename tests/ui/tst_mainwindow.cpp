@@ -14,6 +14,7 @@
 #include <QAction>
 #include <QDir>
 #include <QDirIterator>
+#include <QDockWidget>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QLabel>
@@ -221,24 +222,24 @@ private slots:
         const QStringList expected{
             QStringLiteral("ready: 1 | 1 | entry 1 | first run | posted:  | tree: "
                            "request 1: GET /t | content |  |  | ; "
-                           "  entry 1 | suspended |  |  | 0"),
+                           "  entry 1 | not started |  |  | 0"),
             QStringLiteral("ready: 1 | 1 | user thread 2 | first run | posted: "
                            "1 | 1 | entry 1 | after thread spawn | tree: "
                            "request 1: GET /t | content |  |  | ; "
-                           "  entry 1 | running | thread spawn |  | 1; "
-                           "    user thread 2 | running |  |  | 0"),
+                           "  entry 1 | suspended: thread spawn | thread spawn |  | 1; "
+                           "    user thread 2 | not started |  |  | 0"),
             QStringLiteral("ready: 1 | 1 | entry 1 | after thread spawn | posted:  | tree: "
                            "request 1: GET /t | content |  |  | ; "
-                           "  entry 1 | running | thread spawn |  | 1; "
-                           "    user thread 2 | running | sleep | sleep 1000 ms | 1"),
+                           "  entry 1 | suspended: thread spawn | thread spawn |  | 1; "
+                           "    user thread 2 | suspended: sleep | sleep | sleep 1000 ms | 1"),
             QStringLiteral("ready: 1 | 1 | user thread 2 | after sleep | posted:  | tree: "
                            "request 1: GET /t | content |  |  | ; "
-                           "  entry 1 | running | thread wait | thread 2 | 2; "
-                           "    user thread 2 | running | sleep | sleep 1000 ms | 1"),
+                           "  entry 1 | waiting on thread 2 | thread wait | thread 2 | 2; "
+                           "    user thread 2 | suspended: sleep | sleep | sleep 1000 ms | 1"),
             QStringLiteral("ready: 1 | 1 | entry 1 | after thread wait | posted:  | tree: "
                            "request 1: GET /t | content |  |  | ; "
-                           "  entry 1 | running | thread wait | thread 2 | 2; "
-                           "    user thread 2 | dead |  |  | 2"),
+                           "  entry 1 | waiting on thread 2 | thread wait | thread 2 | 2; "
+                           "    user thread 2 | done |  |  | 2"),
             QStringLiteral("ready:  | posted:  | tree: "),
         };
         QCOMPARE(actual, expected);
@@ -263,6 +264,132 @@ private slots:
         // Running again: a request passes without stepping.
         const auto second = test::httpRequest(port, "GET", "/t");
         QCOMPARE(second.body, std::string("slept\n"));
+    }
+
+    // Issue 19 item 6: View > Reset layout brings every dock back; docks have a minimum size.
+    void resetLayout()
+    {
+        QSettings().remove(QStringLiteral("mainwindow"));
+        ui::EngineBridge bridge;
+        {
+            ui::MainWindow window(&bridge);
+            window.resize(1600, 1000);
+            window.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&window));
+            auto* reset = window.findChild<QAction*>(QStringLiteral("actionResetLayout"));
+            auto* coroutines = window.findChild<QDockWidget*>(QStringLiteral("coroutinesDock"));
+            auto* events = window.findChild<QDockWidget*>(QStringLiteral("eventsDock"));
+            QVERIFY(reset && coroutines && events);
+            QVERIFY(coroutines->widget()->minimumHeight() > 0);
+            coroutines->hide();
+            events->setFloating(true);
+            reset->trigger();
+            QTRY_VERIFY(coroutines->isVisible());
+            QVERIFY(!events->isFloating());
+            QVERIFY(events->isVisible());
+        }
+    }
+
+    // Issue 19 item 8: an empty view says what will appear there and how; the text goes
+    // once rows arrive.
+    void emptyStatesTeach()
+    {
+        QTemporaryDir prefix;
+        QVERIFY(prefix.isValid());
+        const auto port = test::freePort();
+        test::writeServerPrefix(
+            prefix, port,
+            QStringLiteral("    location /t { content_by_lua_block { ngx.say(1) } }\n"));
+        ui::EngineBridge bridge;
+        QString error;
+        QVERIFY2(bridge.start(prefix.path(), error), qPrintable(error));
+        ui::MainWindow window(&bridge);
+        window.show();
+        auto emptyText = [&](const char* view) -> QString {
+            auto* tree = window.findChild<QTreeView*>(QString::fromLatin1(view));
+            auto* label =
+                tree ? tree->viewport()->findChild<QLabel*>(QStringLiteral("emptyState")) : nullptr;
+            return label && !label->isHidden() ? label->text() : QString();
+        };
+        QVERIFY2(emptyText("requestsView").contains(QLatin1String("Ctrl+Enter")),
+                 qPrintable(emptyText("requestsView")));
+        QVERIFY(emptyText("coroutinesView").startsWith(QLatin1String("No live coroutines")));
+        QVERIFY(emptyText("readyView").startsWith(QLatin1String("Nothing held")));
+        QVERIFY(emptyText("eventsView").startsWith(QLatin1String("No probe events")));
+        QVERIFY(emptyText("codeCacheView").contains(QLatin1String("lua_code_cache off")));
+        QCOMPARE(test::httpRequest(port, "GET", "/t").body, std::string("1\n"));
+        QTRY_COMPARE(emptyText("requestsView"), QString());
+        QTRY_COMPARE(emptyText("eventsView"), QString());
+        QTRY_COMPARE(emptyText("codeCacheView"), QString());
+    }
+
+    // Issue 19 bug 4: with two resumes held, the one selected in the Ready list is the one
+    // Step resume runs (the selection survives the snapshots that refresh the list), and a
+    // double-click runs the row clicked.
+    void stepTheSelectedResume()
+    {
+        QTemporaryDir prefix;
+        QVERIFY(prefix.isValid());
+        const auto port = test::freePort();
+        test::writeServerPrefix(
+            prefix, port,
+            QStringLiteral(
+                "    location /t { content_by_lua_block { ngx.say(ngx.var.arg_n) } }\n"));
+        ui::EngineBridge bridge;
+        QString error;
+        QVERIFY2(bridge.start(prefix.path(), error), qPrintable(error));
+        ui::MainWindow window(&bridge);
+        window.show();
+        auto* pauseAction = window.findChild<QAction*>(QStringLiteral("actionPause"));
+        auto* stepAction = window.findChild<QAction*>(QStringLiteral("actionStep"));
+        auto* continueAction = window.findChild<QAction*>(QStringLiteral("actionContinue"));
+        auto* readyView = window.findChild<QTreeView*>(QStringLiteral("readyView"));
+        auto* ready = model(window, "readyListModel");
+        QVERIFY(pauseAction && stepAction && continueAction && readyView && ready);
+        QAbstractItemModelTester readyTester(
+            ready, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QTRY_VERIFY(pauseAction->isEnabled());
+        pauseAction->trigger();
+        QTRY_VERIFY(window.windowTitle().endsWith(QLatin1String("[paused]")));
+
+        // One connection per request, each held at its entry thread's first run.
+        test::HttpConnection first;
+        test::HttpConnection second;
+        test::HttpConnection third;
+        QVERIFY(first.connect(port));
+        QVERIFY(first.send("GET /t?n=1 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"));
+        QTRY_COMPARE(ready->rowCount(), 1);
+        const QString firstRequest = ready->index(0, 1).data().toString();
+        QVERIFY(second.connect(port));
+        QVERIFY(second.send("GET /t?n=2 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"));
+        QTRY_COMPARE(ready->rowCount(), 2);
+
+        // Row 2 selected, then a few snapshots refresh the list before Step.
+        readyView->selectionModel()->setCurrentIndex(
+            ready->index(1, 0), QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+        QTest::qWait(500);
+        QCOMPARE(readyView->currentIndex().row(), 1);
+        QVERIFY(stepAction->isEnabled());
+        stepAction->trigger();
+        QCOMPARE(second.read(std::chrono::seconds(5)).body, std::string("2\n"));
+        QTRY_COMPARE(ready->rowCount(), 1);
+        QCOMPARE(ready->index(0, 1).data().toString(), firstRequest); // the first still waits
+
+        // A double-click on row 2 runs that one.
+        QVERIFY(third.connect(port));
+        QVERIFY(third.send("GET /t?n=3 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"));
+        QTRY_COMPARE(ready->rowCount(), 2);
+        Q_EMIT readyView->doubleClicked(ready->index(1, 2));
+        QCOMPARE(third.read(std::chrono::seconds(5)).body, std::string("3\n"));
+        QTRY_COMPARE(ready->rowCount(), 1);
+        QCOMPARE(ready->index(0, 1).data().toString(), firstRequest);
+
+        // Nothing selected: Step runs the head.
+        readyView->clearSelection();
+        QTRY_VERIFY(stepAction->isEnabled());
+        stepAction->trigger();
+        QCOMPARE(first.read(std::chrono::seconds(5)).body, std::string("1\n"));
+        continueAction->trigger();
     }
 
     // The bundled example's /api/threads (two user threads that sleep, a user coroutine,
@@ -344,110 +471,116 @@ private slots:
             QStringLiteral("ready: 1 | R | entry 1 | first run"
                            " | posted: "
                            " | tree: request R: GET /api/threads | content |  |  | ;"
-                           "   entry 1 | suspended |  |  | 0"
+                           "   entry 1 | not started |  |  | 0"
                            " | cache: request lua/threads.lua hits 0"),
             QStringLiteral("ready: 1 | R | user thread 2 | first run"
                            " | posted: 1 | R | entry 1 | after thread spawn"
                            " | tree: request R: GET /api/threads | content |  |  | ;"
-                           "   entry 1 | running | thread spawn |  | 1;"
-                           "     user thread 2 | running |  |  | 0"
+                           "   entry 1 | suspended: thread spawn | thread spawn |  | 1;"
+                           "     user thread 2 | not started |  |  | 0"
                            " | cache: request lua/threads.lua hits 0"),
             QStringLiteral(
                 "ready: 1 | R | entry 1 | after thread spawn; 2 | R | user thread 2 | after sleep"
                 " | posted: "
                 " | tree: request R: GET /api/threads | content |  |  | ;"
-                "   entry 1 | running | thread spawn |  | 1;"
-                "     user thread 2 | running | sleep | sleep 200 ms | 1"
+                "   entry 1 | suspended: thread spawn | thread spawn |  | 1;"
+                "     user thread 2 | suspended: sleep | sleep | sleep 200 ms | 1"
                 " | cache: request lua/threads.lua hits 0"),
             QStringLiteral(
                 "ready: 1 | R | user thread 2 | after sleep; 2 | R | user thread 3 | first run"
                 " | posted: 1 | R | entry 1 | after thread spawn"
                 " | tree: request R: GET /api/threads | content |  |  | ;"
-                "   entry 1 | running | thread spawn |  | 2;"
-                "     user thread 2 | running | sleep | sleep 200 ms | 1;"
-                "     user thread 3 | running |  |  | 0"
+                "   entry 1 | suspended: thread spawn | thread spawn |  | 2;"
+                "     user thread 2 | suspended: sleep | sleep | sleep 200 ms | 1;"
+                "     user thread 3 | not started |  |  | 0"
                 " | cache: request lua/threads.lua hits 0"),
             QStringLiteral(
                 "ready: 1 | R | user thread 3 | first run; 2 | R | entry 1 | after thread spawn"
                 " | posted: "
                 " | tree: request R: GET /api/threads | content |  |  | ;"
-                "   entry 1 | running | thread spawn |  | 2;"
+                "   entry 1 | suspended: thread spawn | thread spawn |  | 2;"
                 "     user thread 2 | zombie |  |  | 2;"
-                "     user thread 3 | running |  |  | 0"
+                "     user thread 3 | not started |  |  | 0"
                 " | cache: request lua/threads.lua hits 0"),
             QStringLiteral(
                 "ready: 1 | R | entry 1 | after thread spawn; 2 | R | user thread 3 | after sleep"
                 " | posted: "
                 " | tree: request R: GET /api/threads | content |  |  | ;"
-                "   entry 1 | running | thread spawn |  | 2;"
+                "   entry 1 | suspended: thread spawn | thread spawn |  | 2;"
                 "     user thread 2 | zombie |  |  | 2;"
-                "     user thread 3 | running | sleep | sleep 100 ms | 1"
+                "     user thread 3 | suspended: sleep | sleep | sleep 100 ms | 1"
                 " | cache: request lua/threads.lua hits 0"),
             QStringLiteral(
                 "ready: 1 | R | user thread 3 | after sleep; 2 | R | user coroutine 4 | first run"
                 " | posted: "
                 " | tree: request R: GET /api/threads | content |  |  | ;"
-                "   entry 1 | normal | coroutine resume |  | 3;"
+                "   entry 1 | suspended: coroutine resume | coroutine resume |  | 3;"
                 "     user thread 2 | zombie |  |  | 2;"
-                "     user thread 3 | running | sleep | sleep 100 ms | 1;"
-                "     user coroutine 4 | suspended |  |  | 0"
+                "     user thread 3 | suspended: sleep | sleep | sleep 100 ms | 1;"
+                "     user coroutine 4 | not started |  |  | 0"
                 " | cache: request lua/threads.lua hits 0"),
             QStringLiteral("ready: 1 | R | user coroutine 4 | first run"
                            " | posted: "
                            " | tree: request R: GET /api/threads | content |  |  | ;"
-                           "   entry 1 | normal | coroutine resume |  | 3;"
+                           "   entry 1 | suspended: coroutine resume | coroutine resume |  | 3;"
                            "     user thread 2 | zombie |  |  | 2;"
                            "     user thread 3 | zombie |  |  | 2;"
-                           "     user coroutine 4 | suspended |  |  | 0"
+                           "     user coroutine 4 | not started |  |  | 0"
                            " | cache: request lua/threads.lua hits 0"),
-            QStringLiteral("ready: 1 | R | entry 1 | after coroutine resume"
-                           " | posted: "
-                           " | tree: request R: GET /api/threads | content |  |  | ;"
-                           "   entry 1 | running | coroutine resume |  | 3;"
-                           "     user thread 2 | zombie |  |  | 2;"
-                           "     user thread 3 | zombie |  |  | 2;"
-                           "     user coroutine 4 | suspended | coroutine yield |  | 1"
-                           " | cache: request lua/threads.lua hits 0"),
-            QStringLiteral("ready: 1 | R | user coroutine 4 | after coroutine yield"
-                           " | posted: "
-                           " | tree: request R: GET /api/threads | content |  |  | ;"
-                           "   entry 1 | normal | coroutine resume |  | 4;"
-                           "     user thread 2 | zombie |  |  | 2;"
-                           "     user thread 3 | zombie |  |  | 2;"
-                           "     user coroutine 4 | suspended | coroutine yield |  | 1"
-                           " | cache: request lua/threads.lua hits 0"),
-            QStringLiteral("ready: 1 | R | entry 1 | after coroutine resume"
-                           " | posted: "
-                           " | tree: request R: GET /api/threads | content |  |  | ;"
-                           "   entry 1 | running | coroutine resume |  | 4;"
-                           "     user thread 2 | zombie |  |  | 2;"
-                           "     user thread 3 | zombie |  |  | 2;"
-                           "     user coroutine 4 | suspended | coroutine yield |  | 2"
-                           " | cache: request lua/threads.lua hits 0"),
-            QStringLiteral("ready: 1 | R | user coroutine 4 | after coroutine yield"
-                           " | posted: "
-                           " | tree: request R: GET /api/threads | content |  |  | ;"
-                           "   entry 1 | normal | coroutine resume |  | 5;"
-                           "     user thread 2 | zombie |  |  | 2;"
-                           "     user thread 3 | zombie |  |  | 2;"
-                           "     user coroutine 4 | suspended | coroutine yield |  | 2"
-                           " | cache: request lua/threads.lua hits 0"),
-            QStringLiteral("ready: 1 | R | entry 1 | after coroutine resume"
-                           " | posted: "
-                           " | tree: request R: GET /api/threads | content |  |  | ;"
-                           "   entry 1 | running | coroutine resume |  | 5;"
-                           "     user thread 2 | zombie |  |  | 2;"
-                           "     user thread 3 | zombie |  |  | 2;"
-                           "     user coroutine 4 | suspended | coroutine yield |  | 3"
-                           " | cache: request lua/threads.lua hits 0"),
-            QStringLiteral("ready: 1 | R | entry 1 | after sleep"
-                           " | posted: "
-                           " | tree: request R: GET /api/threads | content |  |  | ;"
-                           "   entry 1 | running | sleep | sleep 0 ms | 6;"
-                           "     user thread 2 | dead |  |  | 2;"
-                           "     user thread 3 | dead |  |  | 2;"
-                           "     user coroutine 4 | suspended | coroutine yield |  | 3"
-                           " | cache: request lua/threads.lua hits 0"),
+            QStringLiteral(
+                "ready: 1 | R | entry 1 | after coroutine resume"
+                " | posted: "
+                " | tree: request R: GET /api/threads | content |  |  | ;"
+                "   entry 1 | suspended: coroutine resume | coroutine resume |  | 3;"
+                "     user thread 2 | zombie |  |  | 2;"
+                "     user thread 3 | zombie |  |  | 2;"
+                "     user coroutine 4 | suspended: coroutine yield | coroutine yield |  | 1"
+                " | cache: request lua/threads.lua hits 0"),
+            QStringLiteral(
+                "ready: 1 | R | user coroutine 4 | after coroutine yield"
+                " | posted: "
+                " | tree: request R: GET /api/threads | content |  |  | ;"
+                "   entry 1 | suspended: coroutine resume | coroutine resume |  | 4;"
+                "     user thread 2 | zombie |  |  | 2;"
+                "     user thread 3 | zombie |  |  | 2;"
+                "     user coroutine 4 | suspended: coroutine yield | coroutine yield |  | 1"
+                " | cache: request lua/threads.lua hits 0"),
+            QStringLiteral(
+                "ready: 1 | R | entry 1 | after coroutine resume"
+                " | posted: "
+                " | tree: request R: GET /api/threads | content |  |  | ;"
+                "   entry 1 | suspended: coroutine resume | coroutine resume |  | 4;"
+                "     user thread 2 | zombie |  |  | 2;"
+                "     user thread 3 | zombie |  |  | 2;"
+                "     user coroutine 4 | suspended: coroutine yield | coroutine yield |  | 2"
+                " | cache: request lua/threads.lua hits 0"),
+            QStringLiteral(
+                "ready: 1 | R | user coroutine 4 | after coroutine yield"
+                " | posted: "
+                " | tree: request R: GET /api/threads | content |  |  | ;"
+                "   entry 1 | suspended: coroutine resume | coroutine resume |  | 5;"
+                "     user thread 2 | zombie |  |  | 2;"
+                "     user thread 3 | zombie |  |  | 2;"
+                "     user coroutine 4 | suspended: coroutine yield | coroutine yield |  | 2"
+                " | cache: request lua/threads.lua hits 0"),
+            QStringLiteral(
+                "ready: 1 | R | entry 1 | after coroutine resume"
+                " | posted: "
+                " | tree: request R: GET /api/threads | content |  |  | ;"
+                "   entry 1 | suspended: coroutine resume | coroutine resume |  | 5;"
+                "     user thread 2 | zombie |  |  | 2;"
+                "     user thread 3 | zombie |  |  | 2;"
+                "     user coroutine 4 | suspended: coroutine yield | coroutine yield |  | 3"
+                " | cache: request lua/threads.lua hits 0"),
+            QStringLiteral(
+                "ready: 1 | R | entry 1 | after sleep"
+                " | posted: "
+                " | tree: request R: GET /api/threads | content |  |  | ;"
+                "   entry 1 | suspended: sleep | sleep | sleep 0 ms | 6;"
+                "     user thread 2 | done |  |  | 2;"
+                "     user thread 3 | done |  |  | 2;"
+                "     user coroutine 4 | suspended: coroutine yield | coroutine yield |  | 3"
+                " | cache: request lua/threads.lua hits 0"),
             QStringLiteral("ready: "
                            " | posted: "
                            " | tree: "

@@ -54,6 +54,14 @@ QStringList inspectorText(const QTreeWidget& tree, const QStringList& sections)
     return out;
 }
 
+// Issue 19 bug 3: an error two frames down (the raising line is 3).
+const char* kBroken = "local function fail(x)\n"
+                      "    local t = nil\n"
+                      "    return t.field + x\n"
+                      "end\n"
+                      "local v = 41\n"
+                      "ngx.say(fail(v))\n";
+
 } // namespace
 
 class TestSourceDebug : public QObject
@@ -322,6 +330,66 @@ private slots:
 
         continueAction->trigger();
         QCOMPARE(client.read(std::chrono::seconds(5)).body, std::string("2\n"));
+    }
+
+    // Issue 19 bug 3: with Break on error, a runtime error stops at the line that raised it,
+    // before the stack unwinds: the failed coroutine's locals and traceback are in the
+    // Inspector, no answer has gone out, and the 500 goes out on Continue (which does not
+    // leave the engine paused).
+    void breakOnErrorStopsAtTheRaisingLine()
+    {
+        QTemporaryDir prefix;
+        QVERIFY(prefix.isValid());
+        const auto port = test::freePort();
+        test::writeServerPrefix(
+            prefix, port, QStringLiteral("    location /t { content_by_lua_file lua/t.lua; }\n"),
+            {{QStringLiteral("lua/t.lua"), QString::fromLatin1(kBroken)}});
+        ui::EngineBridge bridge;
+        QString error;
+        QVERIFY2(bridge.start(prefix.path(), error), qPrintable(error));
+        ui::MainWindow window(&bridge);
+        window.show();
+        auto* onError = window.findChild<QAction*>(QStringLiteral("breakOnError"));
+        auto* variables = window.findChild<QTreeWidget*>(QStringLiteral("inspectorVariables"));
+        auto* stack = window.findChild<QTreeWidget*>(QStringLiteral("inspectorStack"));
+        auto* continueAction = window.findChild<QAction*>(QStringLiteral("actionContinue"));
+        QVERIFY(onError && variables && stack && continueAction);
+        onError->setChecked(true);
+        QSignalSpy snapshots(&bridge, &ui::DebugController::snapshotArrived);
+        bridge.requestSnapshot(); // after the toggles, in order on the engine thread
+        QTRY_VERIFY(snapshots.count() >= 1);
+
+        test::HttpConnection client;
+        QVERIFY(client.connect(port));
+        QVERIFY(client.send("GET /t HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"));
+        QTRY_COMPARE_WITH_TIMEOUT(window.sourcePane()->pausedLine(), 3, 10000);
+        QCOMPARE(window.sourcePane()->currentFile(), QStringLiteral("lua/t.lua"));
+        QVERIFY2(
+            window.windowTitle().contains(QLatin1String("[stopped at lua/t.lua:3 on error: ")) &&
+                window.windowTitle().contains(QLatin1String("attempt to index local 't'")),
+            qPrintable(window.windowTitle()));
+        // The traceback: fail at line 3, called from the main chunk at line 6. (LuaJIT has
+        // forgotten the failed frame's pc once lua_resume returned: its locals cannot be
+        // named; the callers' can.)
+        QTRY_COMPARE(stack->topLevelItemCount(), 2);
+        QCOMPARE(stack->topLevelItem(0)->text(2), QStringLiteral("t.lua:3"));
+        QCOMPARE(stack->topLevelItem(1)->text(2), QStringLiteral("t.lua:6"));
+        stack->setCurrentItem(stack->topLevelItem(1));
+        QTRY_VERIFY2(inspectorText(*variables, {QStringLiteral("Locals")})
+                         .value(0)
+                         .contains(QLatin1String("v=41 (number)")),
+                     qPrintable(inspectorText(*variables, {QStringLiteral("Locals")}).value(0)));
+        // Nothing is answered while stopped.
+        QCOMPARE(client.read(std::chrono::milliseconds(300)).status, 0);
+
+        QVERIFY(continueAction->isEnabled());
+        continueAction->trigger();
+        QCOMPARE(client.read(std::chrono::seconds(5)).status, 500);
+        QTRY_COMPARE(window.sourcePane()->pausedLine(), 0);
+        QTest::qWait(300);
+        QVERIFY2(!window.windowTitle().contains(QLatin1Char('[')),
+                 qPrintable(window.windowTitle()));
+        onError->setChecked(false);
     }
 };
 

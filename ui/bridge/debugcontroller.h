@@ -24,7 +24,8 @@ struct LineStopInfo
     quint32 coroutineId = 0;
     QString source; // the chunk's source: "@/abs/prefix/lua/x.lua"
     int line = 0;
-    QString reason; // "breakpoint", "step"
+    QString reason; // "breakpoint", "step", "error"
+    QString error;  // reason "error": the message of the error the coroutine failed with
 };
 
 struct VariableItem

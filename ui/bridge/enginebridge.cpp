@@ -124,8 +124,12 @@ bool EngineBridge::start(const QString& prefix, QString& error, bool startPaused
         }
         // The observer runs on the engine thread, inside the stop: it only queues a value.
         debugger->setLineStopObserver([self](const engine::debug::LineStop& stop) {
-            LineStopInfo info{stop.requestId, stop.coroutineId, QString::fromStdString(stop.source),
-                              stop.line, QString::fromStdString(stop.reason)};
+            LineStopInfo info{stop.requestId,
+                              stop.coroutineId,
+                              QString::fromStdString(stop.source),
+                              stop.line,
+                              QString::fromStdString(stop.reason),
+                              QString::fromStdString(stop.error)};
             queueToGui(self, [info](EngineBridge& bridge) {
                 bridge.m_atLine = true;
                 Q_EMIT bridge.lineStopped(info);

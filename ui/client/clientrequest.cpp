@@ -126,6 +126,29 @@ void setUrlWithQuery(ClientRequest& request, const QString& text)
     request.query.append(decodeQuery(query));
 }
 
+QString urlWithQuery(const ClientRequest& request)
+{
+    const QString query = encodeQuery(request.query);
+    return query.isEmpty() ? request.url : request.url + QLatin1Char('?') + query;
+}
+
+QList<KeyValue> mergeQueryRows(const QList<KeyValue>& tableRows, const QList<KeyValue>& urlRows)
+{
+    QList<KeyValue> merged;
+    qsizetype next = 0;
+    for (const auto& row : tableRows) {
+        if (!row.enabled) {
+            merged.append(row);
+        } else if (next < urlRows.size()) {
+            merged.append(urlRows.at(next++));
+        }
+    }
+    for (; next < urlRows.size(); ++next) {
+        merged.append(urlRows.at(next));
+    }
+    return merged;
+}
+
 QUrl ClientRequest::resolvedUrl(const QUrl& base) const
 {
     QString text = url.trimmed();

@@ -64,4 +64,13 @@ QList<KeyValue> decodeQuery(const QString& query);
 // Splits a typed URL into the request's url (without query) and query rows.
 void setUrlWithQuery(ClientRequest& request, const QString& text);
 
+// The URL field's text for a request: its url with the enabled query rows ("/api/x?a=1").
+// The field and the Params table are one state; this is the table's side of it.
+QString urlWithQuery(const ClientRequest& request);
+
+// The Params table after the URL field's query was edited to urlRows (Postman's way): the
+// enabled rows become the URL's, in order, and an unticked row stays where it was, since
+// the URL cannot show it.
+QList<KeyValue> mergeQueryRows(const QList<KeyValue>& tableRows, const QList<KeyValue>& urlRows);
+
 } // namespace restyscope::ui::client

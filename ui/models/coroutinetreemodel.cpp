@@ -16,6 +16,30 @@ QString coroutineLabel(engine::trace::CoroutineType type, quint32 id)
     return coroutineTypeText(type) + QLatin1Char(' ') + QString::number(id);
 }
 
+QString coroutineStateText(const engine::debug::CoroutineInfo& co)
+{
+    using engine::trace::YieldReason;
+    if (co.status == "dead") {
+        return QObject::tr("done");
+    }
+    if (co.status == "zombie") {
+        return QObject::tr("zombie");
+    }
+    if (co.reason == YieldReason::ThreadWait) {
+        return co.waitingOn.empty()
+                   ? QObject::tr("waiting on a thread")
+                   : QObject::tr("waiting on %1").arg(QString::fromStdString(co.waitingOn));
+    }
+    if (co.reason != YieldReason::None) {
+        return QObject::tr("suspended: %1").arg(yieldReasonText(co.reason));
+    }
+    if (co.resumes == 0) {
+        return QObject::tr("not started");
+    }
+    // No reason and resumed: it runs now (stopped at a line, or it resumed a coroutine).
+    return co.status == "normal" ? QObject::tr("resuming a coroutine") : QObject::tr("running");
+}
+
 CoroutineTreeModel::CoroutineTreeModel(QObject* parent) : CoroutineTreeModelBase(parent) {}
 
 void CoroutineTreeModel::setSnapshot(const engine::debug::Snapshot& snapshot)
@@ -73,7 +97,7 @@ QVariant CoroutineTreeModel::cell(const CoroutineRow& row, int column, int role)
         }
         switch (column) {
         case CoroutineColumn: return coroutineLabel(co.type, co.id);
-        case StatusColumn: return QString::fromStdString(co.status);
+        case StatusColumn: return coroutineStateText(co);
         case ReasonColumn: return finished ? QString() : yieldReasonText(co.reason);
         case WaitingColumn: return QString::fromStdString(co.waitingOn);
         case ResumesColumn: return QString::number(co.resumes);
@@ -100,8 +124,12 @@ QVariant CoroutineTreeModel::cell(const CoroutineRow& row, int column, int role)
         QFont font;
         font.setBold(true);
         return font;
-    } else if (role == Qt::ToolTipRole && row.nextResume) {
-        return tr("the next resume: Step (F10) performs it");
+    } else if (role == Qt::ToolTipRole && !row.isRequest) {
+        QString tip = tr("coroutine.status: %1").arg(QString::fromStdString(co.status));
+        if (row.nextResume) {
+            tip += QLatin1Char('\n') + tr("bold: the next resume, Step (F10) performs it");
+        }
+        return tip;
     }
     return {};
 }

@@ -47,4 +47,9 @@ protected:
 // "user thread 3": the words the views use for a coroutine.
 QString coroutineLabel(engine::trace::CoroutineType type, quint32 id);
 
+// What a coroutine is doing, in the user's words: "running", "suspended: sleep", "waiting
+// on thread 2", "not started", "done", "zombie". coroutine.status's word (a thread parked
+// in ngx.sleep is "running" to Lua, as in lua-nginx-module) goes in the tooltip.
+QString coroutineStateText(const engine::debug::CoroutineInfo& co);
+
 } // namespace restyscope::ui

@@ -46,6 +46,8 @@ QVariant QueueModel::cell(const QueueRow& row, int column, int role) const
         case RequestColumn: return row.requestId;
         default: return cell(row, column, Qt::DisplayRole);
         }
+    } else if (role == IdRole) {
+        return row.coroutineId;
     } else if (role == Qt::DecorationRole && column == WhyColumn) {
         const QColor color = yieldReasonColor(row.reason);
         return color.isValid() ? QVariant(color) : QVariant();
@@ -64,6 +66,7 @@ void ReadyListModel::setSnapshot(const engine::debug::Snapshot& snapshot)
         QueueRow row;
         row.position = static_cast<int>(rows.size()) + 1;
         row.requestId = ready.requestId;
+        row.coroutineId = ready.coroutineId;
         const engine::debug::CoroutineInfo* info = nullptr;
         for (const auto& request : snapshot.requests) {
             if (request.id != ready.requestId) {

@@ -11,6 +11,7 @@ struct QueueRow
 {
     int position = 0;
     quint64 requestId = 0;
+    quint32 coroutineId = 0;
     QString coroutine; // "user thread 3"
     QString why;
     engine::trace::YieldReason reason = engine::trace::YieldReason::None;

@@ -15,6 +15,7 @@
 #include "ui/models/requestsmodel.h"
 #include "ui/models/timelinemodel.h"
 #include "ui/models/yieldcolors.h"
+#include "ui/views/emptystate.h"
 #include "ui/views/inspectorview.h"
 #include "ui/views/sourceview.h"
 
@@ -160,6 +161,13 @@ MainWindow::MainWindow(DebugController* controller, QWidget* parent)
 
     const QSize available = screen() ? screen()->availableSize() : QSize(1440, 900);
     resize(std::max(1024, available.width() * 9 / 10), std::max(700, available.height() * 9 / 10));
+    m_defaultState = saveState();
+    auto* viewMenu = menuBar()->findChild<QMenu*>(QStringLiteral("viewMenu"));
+    viewMenu->addSeparator();
+    auto* reset = viewMenu->addAction(tr("&Reset layout"));
+    reset->setObjectName(QStringLiteral("actionResetLayout"));
+    reset->setToolTip(tr("Every dock back where it was at first launch, sized to the window"));
+    connect(reset, &QAction::triggered, this, &MainWindow::resetLayout);
     QSettings settings;
     restoreGeometry(settings.value(QStringLiteral("mainwindow/geometry")).toByteArray());
     if (!restoreState(settings.value(QStringLiteral("mainwindow/state")).toByteArray())) {
@@ -203,7 +211,8 @@ void MainWindow::createActions()
     m_continueAction = add(QStringLiteral("actionContinue"), tr("Continue"), Qt::Key_F5);
     m_pauseAction = add(QStringLiteral("actionPause"), tr("Pause"), Qt::Key_F6);
     m_stepAction = add(QStringLiteral("actionStep"), tr("Step resume"), Qt::Key_F10);
-    m_stepAction->setToolTip(tr("Step resume (F10): let the next held resume run. "
+    m_stepAction->setToolTip(tr("Step resume (F10): let the held resume selected in the Ready "
+                                "list run (the first one when none is selected). "
                                 "At a line stop F10 steps over the line"));
     debugMenu->addSeparator();
     toolbar->addSeparator();
@@ -230,7 +239,7 @@ void MainWindow::createActions()
         if (m_atLine) {
             m_controller->stepLine(LineStepKind::Over);
         } else {
-            m_controller->step(0);
+            stepReady(selectedReadyIndex());
         }
     });
     const std::pair<QAction*, LineStepKind> lineSteps[] = {{m_stepIntoAction, LineStepKind::Into},
@@ -434,6 +443,10 @@ void MainWindow::onLineStopped(const LineStopInfo& stop)
     m_lineText = m_source->currentFile().isEmpty()
                      ? stop.source
                      : m_source->currentFile() + QLatin1Char(':') + QString::number(stop.line);
+    if (stop.reason == QLatin1String("error")) {
+        // Break on error: the coroutine failed here; Continue lets the error be handled.
+        m_lineText += tr(" on error: %1").arg(stop.error);
+    }
     if (auto* dock = findChild<QDockWidget*>(QStringLiteral("sourceDock"))) {
         dock->raise();
     }
@@ -462,6 +475,9 @@ void MainWindow::createDocks()
                     Qt::DockWidgetArea area) {
         auto* widget = new QDockWidget(title, this);
         widget->setObjectName(name);
+        // Never squeezed below a few readable rows and columns when the window shrinks.
+        const int unit = fontMetrics().height();
+        content->setMinimumSize(12 * unit, 6 * unit);
         widget->setWidget(content);
         addDockWidget(area, widget);
         viewMenu->addAction(widget->toggleViewAction());
@@ -469,6 +485,8 @@ void MainWindow::createDocks()
     };
 
     auto* requestView = makeView(m_requests, QStringLiteral("requestsView"), false, true);
+    new EmptyState(requestView, tr("No requests yet \u2014 send one from the HTTP client "
+                                   "(Ctrl+Enter), or with curl to the listener"));
     setColumnWidths(requestView, {4, 15, 4, 7, 6, 8});
     m_requestView = requestView;
     // The Timeline shows the selected requests (several with Ctrl or Shift).
@@ -488,11 +506,17 @@ void MainWindow::createDocks()
                               createRequestsPane(requestView), Qt::LeftDockWidgetArea);
 
     m_coroutineView = makeView(m_coroutines, QStringLiteral("coroutinesView"), true, false);
+    new EmptyState(m_coroutineView,
+                   tr("No live coroutines. While a request runs, its entry thread, user "
+                      "threads and coroutines show here; Pause (F6) first to step them"));
     setColumnWidths(m_coroutineView, {18, 7, 13, 12});
     auto* legend = new QLabel(legendHtml());
     legend->setObjectName(QStringLiteral("yieldLegend"));
     legend->setWordWrap(true);
-    legend->setToolTip(tr("One colour per yield reason, in every view"));
+    legend->setText(legend->text() + tr("<br><b>bold</b>: the next resume (Step runs it) &nbsp; "
+                                        "<span style=\"color:gray\">grey</span>: done"));
+    legend->setToolTip(tr("One colour per yield reason, in every view. Status: what each "
+                          "coroutine is doing; its tooltip has coroutine.status's word"));
     auto* coroutinePane = new QWidget;
     auto* coroutineLayout = new QVBoxLayout(coroutinePane);
     coroutineLayout->setContentsMargins(0, 0, 0, 0);
@@ -502,6 +526,13 @@ void MainWindow::createDocks()
                                 Qt::RightDockWidgetArea);
 
     auto* readyView = makeView(m_ready, QStringLiteral("readyView"), false, false);
+    m_readyView = readyView;
+    new EmptyState(readyView, tr("Nothing held. While paused (F6), each resume waits here; "
+                                 "Step resume (F10) runs the selected one"));
+    readyView->setToolTip(tr("Select a held resume and Step resume (F10), or double-click it, "
+                             "to run that one next"));
+    connect(readyView, &QTreeView::doubleClicked, this,
+            [this](const QModelIndex& index) { stepReady(index.row()); });
     auto* postedView = makeView(m_posted, QStringLiteral("postedView"), false, false);
     for (auto* view : {readyView, postedView}) {
         setColumnWidths(view, {2, 5, 10});
@@ -570,6 +601,9 @@ QWidget* MainWindow::createCachePane()
 {
     // The registry entries, and beside them what require() loaded into each VM.
     auto* cacheView = makeView(m_cache, QStringLiteral("codeCacheView"), false, true);
+    new EmptyState(cacheView, tr("The code cache is empty: a handler's Lua code is stored here "
+                                 "once loaded. With lua_code_cache off, each request's VM and "
+                                 "its cache close with the request (Debug > lua_code_cache)"));
     setColumnWidths(cacheView, {9, 26, 22, 26, 7, 5});
     auto* packageView = makeView(m_packages, QStringLiteral("packageView"), false, true);
     setColumnWidths(packageView, {9, 14});
@@ -588,6 +622,8 @@ QWidget* MainWindow::createEventsPane()
     // The view reads the log directly while no filter is set: under load the proxy's
     // bookkeeping of 20000 rows per batch is the costliest part of an update.
     m_eventView = makeView(m_events, QStringLiteral("eventsView"), false, false);
+    new EmptyState(m_eventView, tr("No probe events yet: every scheduling step of a request "
+                                   "streams here as it runs"));
     setColumnWidths(m_eventView, {6, 9, 6, 7, 12, 12, 6});
 
     // The filters: typed keys, applied as they are typed.
@@ -686,6 +722,15 @@ void MainWindow::defaultLayout()
     resizeDocks({coroutinesDock, queuesDock}, {h * 2 / 5, h * 3 / 10}, Qt::Vertical);
 }
 
+void MainWindow::resetLayout()
+{
+    restoreState(m_defaultState);
+    for (auto* dock : findChildren<QDockWidget*>()) {
+        dock->setFloating(false);
+    }
+    defaultLayout();
+}
+
 void MainWindow::onEvents(const QVector<engine::trace::Event>& events)
 {
     // Follow the log only when the user is at its end.
@@ -699,6 +744,22 @@ void MainWindow::onEvents(const QVector<engine::trace::Event>& events)
     }
 }
 
+int MainWindow::selectedReadyIndex() const
+{
+    const QModelIndex current = m_readyView->currentIndex();
+    return current.isValid() && m_readyView->selectionModel()->isRowSelected(current.row())
+               ? current.row()
+               : 0;
+}
+
+void MainWindow::stepReady(int index)
+{
+    if (m_atLine || !m_paused || index < 0 || index >= m_ready->rowCount()) {
+        return;
+    }
+    m_controller->step(index);
+}
+
 void MainWindow::onSnapshot(const engine::debug::Snapshot& snapshot)
 {
     m_paused = snapshot.paused;
@@ -706,7 +767,23 @@ void MainWindow::onSnapshot(const engine::debug::Snapshot& snapshot)
     m_requests->applySnapshot(snapshot);
     m_coroutines->setSnapshot(snapshot);
     m_coroutineView->expandAll();
+    // The ready list is swapped in whole (a model reset): the held resume the user selected
+    // stays selected, found by its request and coroutine, so Step runs that one.
+    const QModelIndex selected = m_readyView->currentIndex();
+    const bool hadSelection =
+        selected.isValid() && m_readyView->selectionModel()->isRowSelected(selected.row());
+    const quint64 selectedRequest = hadSelection ? m_ready->rowAt(selected.row()).requestId : 0;
+    const quint32 selectedCoroutine = hadSelection ? m_ready->rowAt(selected.row()).coroutineId : 0;
     m_ready->setSnapshot(snapshot);
+    for (int row = 0; hadSelection && row < m_ready->rowCount(); ++row) {
+        if (m_ready->rowAt(row).requestId == selectedRequest &&
+            m_ready->rowAt(row).coroutineId == selectedCoroutine) {
+            m_readyView->selectionModel()->setCurrentIndex(m_ready->index(row, 0),
+                                                           QItemSelectionModel::ClearAndSelect |
+                                                               QItemSelectionModel::Rows);
+            break;
+        }
+    }
     m_posted->setSnapshot(snapshot);
     m_cache->setSnapshot(snapshot);
     m_packages->setSnapshot(snapshot);

@@ -91,6 +91,7 @@ private:
     void createActions();
     void createDocks();
     void defaultLayout();
+    void resetLayout();
     void onSnapshot(const engine::debug::Snapshot& snapshot);
     void onEvents(const QVector<engine::trace::Event>& events);
     void updateStatus();
@@ -99,6 +100,8 @@ private:
     void applyBreakToggles();
     void onLineStopped(const LineStopInfo& stop);
     void onLineResumed();
+    int selectedReadyIndex() const;
+    void stepReady(int index);
     QWidget* createEventsPane();
     QWidget* createCachePane();
     QWidget* createRequestsPane(QWidget* requestView);
@@ -133,6 +136,7 @@ private:
     QTimer* m_waitTimer = nullptr; // waits grow between events: their chains are redone
     QString m_traceFile;           // the trace shown offline; empty while an engine serves
     QTreeView* m_eventView = nullptr;
+    QTreeView* m_readyView = nullptr;
     QAction* m_continueAction = nullptr;
     QAction* m_pauseAction = nullptr;
     QAction* m_stepAction = nullptr;
@@ -155,6 +159,7 @@ private:
     QMenu* m_recentMenu = nullptr;
     QTreeView* m_errorLogView = nullptr;
     QString m_directory;
+    QByteArray m_defaultState; // the docks as createDocks() placed them, for View > Reset layout
 
     bool m_paused = false;
     bool m_atLine = false;

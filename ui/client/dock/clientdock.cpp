@@ -178,6 +178,9 @@ QWidget* ClientDock::createEditor()
     m_query->setObjectName(QStringLiteral("clientQuery"));
     m_headers = new KeyValueTable(tr("header name"));
     m_headers->setObjectName(QStringLiteral("clientHeaders"));
+    // The URL field and the Params table are one state, edited from either side.
+    connect(m_url, &QLineEdit::textChanged, this, &ClientDock::urlEdited);
+    connect(m_query, &KeyValueTable::rowsEdited, this, &ClientDock::paramsEdited);
 
     m_requestTabs = new QTabWidget;
     m_requestTabs->setObjectName(QStringLiteral("clientRequestTabs"));
@@ -295,7 +298,8 @@ ClientRequest ClientDock::request() const
     ClientRequest request;
     request.method = m_method->currentText().trimmed().toUpper();
     setUrlWithQuery(request, m_url->text());
-    request.query = m_query->rows() + request.query; // a '?' typed in the URL field adds rows
+    // The table holds what the URL field shows, plus the unticked rows it cannot show.
+    request.query = m_query->rows();
     request.headers = m_headers->rows();
     request.bodyKind = static_cast<BodyKind>(m_bodyKind->currentData().toInt());
     if (request.bodyKind == BodyKind::Form) {
@@ -309,8 +313,14 @@ ClientRequest ClientDock::request() const
 void ClientDock::setRequest(const ClientRequest& request)
 {
     m_method->setCurrentText(request.method);
-    m_url->setText(request.url);
-    m_query->setRows(request.query);
+    // A url may still carry a query (an old history entry): it joins the rows.
+    ClientRequest split;
+    setUrlWithQuery(split, request.url);
+    split.query = request.query + split.query;
+    m_syncingUrl = true;
+    m_query->setRows(split.query);
+    m_url->setText(urlWithQuery(split));
+    m_syncingUrl = false;
     m_headers->setRows(request.headers);
     m_bodyKind->setCurrentIndex(m_bodyKind->findData(static_cast<int>(request.bodyKind)));
     m_bodyText->setPlainText(request.body);
@@ -326,10 +336,6 @@ QUrl ClientDock::baseUrl() const
 bool ClientDock::send()
 {
     followListener();
-    // A query typed into the URL field moves into the Params table, where it can be edited.
-    if (m_url->text().contains(QLatin1Char('?'))) {
-        setRequest(request());
-    }
     const ClientRequest current = request();
     QString error;
     if (!m_sender->send(current, baseUrl(), error)) {
@@ -463,6 +469,33 @@ void ClientDock::validateBody()
         error.isEmpty()
             ? tr("<span style=\"color:#2e7d32\">\u2713 valid JSON</span>")
             : QStringLiteral("<span style=\"color:#c62828\">%1</span>").arg(error.toHtmlEscaped()));
+}
+
+void ClientDock::urlEdited()
+{
+    if (m_syncingUrl) {
+        return;
+    }
+    ClientRequest typed;
+    setUrlWithQuery(typed, m_url->text());
+    m_syncingUrl = true;
+    m_query->setRows(mergeQueryRows(m_query->rows(), typed.query));
+    m_syncingUrl = false;
+}
+
+void ClientDock::paramsEdited()
+{
+    if (m_syncingUrl) {
+        return;
+    }
+    ClientRequest edited;
+    setUrlWithQuery(edited, m_url->text());
+    edited.query = m_query->rows();
+    m_syncingUrl = true;
+    const int cursor = m_url->cursorPosition();
+    m_url->setText(urlWithQuery(edited));
+    m_url->setCursorPosition(std::min(cursor, int(m_url->text().size())));
+    m_syncingUrl = false;
 }
 
 void ClientDock::followListener()

@@ -82,6 +82,8 @@ private:
     void updateCompletions();
     void followListener();
     void validateBody();
+    void urlEdited();
+    void paramsEdited();
     void setMessage(const QString& text, bool error = false);
     void showHistoryMenu(const QPoint& pos);
     void showSavedMenu(const QPoint& pos);
@@ -121,6 +123,7 @@ private:
     QElapsedTimer m_sentClock;
     ClientRequest m_sentRequest;
     bool m_headSeen = false;
+    bool m_syncingUrl = false; // the URL field and the Params table are being made to agree
     bool m_enginePaused = false;
     bool m_engineAtLine = false;
     int m_heldResumes = 0;
