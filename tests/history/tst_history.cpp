@@ -168,8 +168,11 @@ private slots:
         const Span* wait = firstWait(entry, engine::trace::YieldReason::ThreadWait);
         QVERIFY(wait);
         QCOMPARE(wait->wokenBy, a.id);
-        // The position is not in the events yet: the field stays empty.
-        QVERIFY(!wait->source.known());
+        // The yield event says where: the ngx.thread.wait line of threads.lua.
+        QVERIFY(wait->source.known());
+        QVERIFY2(QString::fromStdString(wait->source.file).endsWith(QLatin1String("threads.lua")),
+                 wait->source.file.c_str());
+        QCOMPARE(wait->source.line, 15); // ngx.say(select(2, ngx.thread.wait(a)))
     }
 
     void failedHandler()
