@@ -396,72 +396,46 @@ bool PhaseEngine::check(const std::shared_ptr<HttpRequest>& request, int rc)
     }
     const Entry& entry = m_table[request->phaseHandler];
     switch (entry.checker) {
-    case Entry::Checker::Rewrite: return rewriteChecker(request, entry, rc) == kNgxAgain;
-    case Entry::Checker::Access: return accessChecker(request, entry, rc) == kNgxAgain;
+    case Entry::Checker::Rewrite: return handlerChecker(request, entry, rc, OkMeans::Finalize);
+    case Entry::Checker::Access: return handlerChecker(request, entry, rc, OkMeans::NextHandler);
     case Entry::Checker::ContentHandler:
-    case Entry::Checker::Content: return contentChecker(request, entry, rc) == kNgxAgain;
-    default: return genericChecker(request, entry, rc) == kNgxAgain;
+    case Entry::Checker::Content: return contentChecker(request, entry, rc);
+    default: return handlerChecker(request, entry, rc, OkMeans::NextPhase);
     }
 }
 
-// The checkers answer kNgxAgain to go on with the request's (moved) entry, kNgxOk to stop.
-int PhaseEngine::genericChecker(const std::shared_ptr<HttpRequest>& request, const Entry& entry,
-                                int rc)
+// nginx's generic, rewrite and access checkers differ only in what kNgxOk means: the
+// next phase, the end of the request (finalized with it), or the next handler (satisfy
+// all, nginx's default). Each answers true to go on with the request's (moved) entry.
+bool PhaseEngine::handlerChecker(const std::shared_ptr<HttpRequest>& request, const Entry& entry,
+                                 int rc, OkMeans ok)
 {
-    if (rc == kNgxOk) {
+    if (rc == kNgxDeclined || (rc == kNgxOk && ok == OkMeans::NextHandler)) {
+        ++request->phaseHandler;
+        return true;
+    }
+    if (rc == kNgxOk && ok == OkMeans::NextPhase) {
         request->phaseHandler = entry.next;
-        return kNgxAgain;
+        return true;
     }
-    if (rc == kNgxDeclined) {
-        ++request->phaseHandler;
-        return kNgxAgain;
+    if (rc != kNgxAgain && rc != kNgxDone) {
+        request->finalize(rc);
     }
-    if (rc == kNgxAgain || rc == kNgxDone) {
-        return kNgxOk;
-    }
-    request->finalize(rc);
-    return kNgxOk;
+    return false;
 }
 
-int PhaseEngine::rewriteChecker(const std::shared_ptr<HttpRequest>& request, const Entry&, int rc)
-{
-    if (rc == kNgxDeclined) {
-        ++request->phaseHandler;
-        return kNgxAgain;
-    }
-    if (rc == kNgxDone || rc == kNgxAgain) {
-        return kNgxOk;
-    }
-    request->finalize(rc);
-    return kNgxOk;
-}
-
-int PhaseEngine::accessChecker(const std::shared_ptr<HttpRequest>& request, const Entry&, int rc)
-{
-    // satisfy all (nginx's default): every handler must allow.
-    if (rc == kNgxOk || rc == kNgxDeclined) {
-        ++request->phaseHandler;
-        return kNgxAgain;
-    }
-    if (rc == kNgxAgain || rc == kNgxDone) {
-        return kNgxOk;
-    }
-    request->finalize(rc);
-    return kNgxOk;
-}
-
-int PhaseEngine::contentChecker(const std::shared_ptr<HttpRequest>& request, const Entry& entry,
-                                int rc)
+bool PhaseEngine::contentChecker(const std::shared_ptr<HttpRequest>& request, const Entry& entry,
+                                 int rc)
 {
     if (entry.checker == Entry::Checker::ContentHandler || rc != kNgxDeclined) {
         if (rc != kNgxDone && rc != kNgxAgain) {
             request->finalize(rc);
         }
-        return kNgxOk;
+        return false;
     }
     ++request->phaseHandler;
     if (request->phaseHandler < entry.next) {
-        return kNgxAgain;
+        return true;
     }
     // Every content handler declined: nginx answers 403 for a directory, else 404.
     const Request& r = request->request;
@@ -473,7 +447,7 @@ int PhaseEngine::contentChecker(const std::shared_ptr<HttpRequest>& request, con
     } else {
         request->finalize(404);
     }
-    return kNgxOk;
+    return false;
 }
 
 bool PhaseEngine::postRewrite(const std::shared_ptr<HttpRequest>& request)

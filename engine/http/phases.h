@@ -109,10 +109,10 @@ public:
 
 private:
     struct Entry;
-    int rewriteChecker(const std::shared_ptr<HttpRequest>& request, const Entry& entry, int rc);
-    int genericChecker(const std::shared_ptr<HttpRequest>& request, const Entry& entry, int rc);
-    int accessChecker(const std::shared_ptr<HttpRequest>& request, const Entry& entry, int rc);
-    int contentChecker(const std::shared_ptr<HttpRequest>& request, const Entry& entry, int rc);
+    enum class OkMeans { NextPhase, Finalize, NextHandler };
+    bool handlerChecker(const std::shared_ptr<HttpRequest>& request, const Entry& entry, int rc,
+                        OkMeans ok);
+    bool contentChecker(const std::shared_ptr<HttpRequest>& request, const Entry& entry, int rc);
     bool findConfig(const std::shared_ptr<HttpRequest>& request);
     bool postRewrite(const std::shared_ptr<HttpRequest>& request);
     // ngx_http_core_run_phases: runs entries until one parks or ends the request.
