@@ -1,10 +1,11 @@
-// The Lua phases that run with lua_pcall on the VM's main thread, not in a coroutine, so
-// nothing in them may yield (their contexts refuse those APIs): header_filter_by_lua*
-// (ngx_http_lua_header_filter) as the response header goes out, and log_by_lua*
-// (ngx_http_lua_log_handler) once a main request is finalized. Both see the request's
+// The Lua phases that run on the VM's main thread (sched/mainthread.h), not in a
+// coroutine, so nothing in them may yield (their contexts refuse those APIs):
+// header_filter_by_lua* (ngx_http_lua_header_filter) as the response header goes out, and
+// log_by_lua* (ngx_http_lua_log_handler) once a main request is finalized. Both see the request's
 // ngx.ctx; errors are logged as "failed to run <phase>_by_lua*: ...".
 
 #include "engine/sched/luamodule.h"
+#include "engine/sched/mainthread.h"
 
 #include "engine/conf/config.h"
 #include "engine/http/connection.h"
@@ -18,29 +19,13 @@ namespace restyscope::engine::sched {
 // Runs handler's chunk for ctx in context on the main thread of ctx's VM.
 void LuaModule::runOnMainThread(RequestCtx& ctx, const conf::LuaHandler& handler, unsigned context)
 {
-    lua_State* L = ctx.vm->state();
-    const int top = lua_gettop(L);
-    const unsigned previous = ctx.context;
-    ctx.context = context;
-    int status = 0;
-    if (loadHandler(ctx, handler, status)) {
-        /* stack: closure -> handler, closure */
-        lua_pushcfunction(L, runtime::pcallTraceback);
-        lua_insert(L, -2);
-        // The main thread answers for the request while the chunk runs.
-        void* saved = lua_getexdata(L);
-        lua_setexdata(L, &ctx);
-        if (lua_pcall(L, 0, 0, -2) != 0) {
-            const char* message = lua_tostring(L, -1);
-            m_scheduler.log().write(trace::LogLevel::Error, ctx.connectionSerial(),
-                                    "failed to run " + std::string(contextName(context)) + ": " +
-                                        (message ? message : "unknown reason") +
-                                        m_scheduler.logContext(ctx));
-        }
-        lua_setexdata(L, saved);
-    }
-    lua_settop(L, top);
-    ctx.context = previous;
+    MainThreadCall call;
+    call.context = context;
+    call.push = [&](lua_State*) {
+        int status = 0;
+        return loadHandler(ctx, handler, status); /* stack: -> closure */
+    };
+    sched::runOnMainThread(m_scheduler, ctx, call);
 }
 
 void LuaModule::headerFilter(http::HttpRequest& request)
