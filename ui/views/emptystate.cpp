@@ -7,7 +7,8 @@
 namespace restyscope::ui {
 
 EmptyState::EmptyState(QAbstractItemView* view, const QString& text)
-    : QObject(view), m_view(view), m_label(new QLabel(text, view->viewport()))
+    : QObject(view), m_view(view), m_viewport(view->viewport()),
+      m_label(new QLabel(text, view->viewport()))
 {
     m_label->setObjectName(QStringLiteral("emptyState"));
     m_label->setAlignment(Qt::AlignCenter);
@@ -42,16 +43,19 @@ void EmptyState::watch(QAbstractItemModel* model)
 
 void EmptyState::update()
 {
-    m_label->setGeometry(m_view->viewport()->rect());
+    m_label->setGeometry(m_viewport->rect());
     m_label->setVisible(!m_model || m_model->rowCount() == 0);
 }
 
 bool EmptyState::eventFilter(QObject* watched, QEvent* event)
 {
-    if (watched == m_view->viewport() && event->type() == QEvent::Resize) {
-        m_label->setGeometry(m_view->viewport()->rect());
-    } else if (watched == m_view && m_view->model() != m_model) {
-        watch(m_view->model()); // the view's model was swapped
+    // Events also come while the view is being destroyed (then it is no longer a
+    // QAbstractItemView): only the stored pointers and qobject_cast are used on it.
+    if (watched == m_viewport && event->type() == QEvent::Resize) {
+        m_label->setGeometry(m_viewport->rect());
+    } else if (auto* view = qobject_cast<QAbstractItemView*>(watched);
+               view && view == m_view && view->model() != m_model) {
+        watch(view->model()); // the view's model was swapped
     }
     return QObject::eventFilter(watched, event);
 }

@@ -29,6 +29,7 @@ private:
     void update();
 
     QAbstractItemView* m_view;
+    QWidget* m_viewport;
     QLabel* m_label;
     QPointer<QAbstractItemModel> m_model;
 };
