@@ -300,13 +300,7 @@ void PhaseEngine::internalRedirect(const std::shared_ptr<HttpRequest>& request, 
             request->finalize(500);
             return;
         }
-        applyLocalConf(*request, r.location->local);
-        for (const auto& lookup : m_contentLookups) {
-            if (const ContentHandler* handler = lookup(*request)) {
-                request->contentHandler = handler;
-                break;
-            }
-        }
+        updateLocationConfig(*request);
         startRequest(request, m_rewriteIndex);
         return;
     }
@@ -491,13 +485,7 @@ bool PhaseEngine::findConfig(const std::shared_ptr<HttpRequest>& request)
         r.namedCaptures.emplace_back(name, value);
     }
     if (r.location) {
-        applyLocalConf(*request, r.location->local);
-        for (const auto& lookup : m_contentLookups) {
-            if (const ContentHandler* handler = lookup(*request)) {
-                request->contentHandler = handler;
-                break;
-            }
-        }
+        updateLocationConfig(*request);
     }
     if (r.contentLength > 0 && request->clientMaxBodySize != 0 &&
         static_cast<std::uint64_t>(r.contentLength) > request->clientMaxBodySize) {
@@ -508,6 +496,19 @@ bool PhaseEngine::findConfig(const std::shared_ptr<HttpRequest>& request)
         return false;
     }
     return true;
+}
+
+void PhaseEngine::updateLocationConfig(HttpRequest& request) const
+{
+    // ngx_http_update_location_config: the location's settings and its content handler
+    // (the first module in list order that has one for it).
+    applyLocalConf(request, request.request.location->local);
+    for (const auto& lookup : m_contentLookups) {
+        if (const ContentHandler* handler = lookup(request)) {
+            request.contentHandler = handler;
+            break;
+        }
+    }
 }
 
 void PhaseEngine::runLogPhase(const std::shared_ptr<HttpRequest>& request)

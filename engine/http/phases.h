@@ -122,6 +122,8 @@ private:
     int callHandler(const std::shared_ptr<HttpRequest>& request, const Entry& entry);
     void startRequest(const std::shared_ptr<HttpRequest>& request, std::size_t at);
     void runLogPhase(const std::shared_ptr<HttpRequest>& request);
+    // The matched (or named) location's settings and content handler for the request.
+    void updateLocationConfig(HttpRequest& request) const;
 
     const conf::Config& m_config;
     trace::ErrorLog& m_log;
